@@ -1,0 +1,47 @@
+"""groupmatch: form diverse peer groups, facilitated groups and team mentoring with OR-Tools.
+
+Examples
+--------
+>>> import groupmatch as gm
+>>> roster = gm.Roster.from_frame(gm.datasets.load_sample())
+>>> spec = gm.PeerGroups(size=(4, 6), terms=[gm.Diversity("department"), gm.NotWithManager()])
+>>> grouping = gm.solve(roster, spec, time_limit=2).raise_for_status()
+>>> gm.check(roster, spec, grouping)
+[]
+"""
+
+from . import datasets
+from .engine.core import solve
+from .evaluate import check, score
+from .exceptions import (
+    GroupMatchError,
+    GroupMatchWarning,
+    InfeasibleError,
+    InputError,
+    NoSolutionError,
+    ScalingWarning,
+)
+from .result import Grouping, Status
+from .roster import Roster
+from .spec import PeerGroups
+from .terms import (
+    CannotGroup,
+    Diversity,
+    MustGroup,
+    NotWithManager,
+    PairwiseDiversity,
+    SharedNeeds,
+    SizeBounds,
+    Term,
+    Violation,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
+    "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
+    "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",
+    "GroupMatchError", "InputError", "InfeasibleError", "NoSolutionError",
+    "GroupMatchWarning", "ScalingWarning", "datasets", "__version__",
+]

@@ -1,0 +1,1 @@
+"""Engine internals: CP-SAT model building, local search, large-neighbourhood search."""

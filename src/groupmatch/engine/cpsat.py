@@ -1,0 +1,145 @@
+"""Build and solve one CP-SAT model over a window of people and groups.
+
+Phase order (as in the OR-Tools samples): variables -> terms -> symmetry breaking -> objective
+-> hints -> solve -> decode. The same builder serves the exact full solve (window = everything)
+and each large-neighbourhood step (window = a few groups and their members).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..terms.base import ModelContext
+
+__all__ = ["Built", "Outcome", "build", "solve_built"]
+
+
+@dataclass
+class Built:
+    model: cp_model.CpModel
+    x: dict
+    people: np.ndarray
+    groups: np.ndarray
+    objective: object
+    switches: dict
+
+
+@dataclass
+class Outcome:
+    status: str  # OPTIMAL, FEASIBLE, INFEASIBLE, UNKNOWN, MODEL_INVALID
+    groups_of: np.ndarray | None  # group per window person, aligned with Built.people
+    objective: int | None
+    bound: int | None
+    wall: float
+    conflicts: tuple[str, ...] = ()
+
+
+def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce=True) -> Built:
+    """Model "assign ``people`` to ``groups``" with every term of ``problem``.
+
+    ``hint``: current group per window person. ``symmetry``: add the classic symmetry breaking
+    for interchangeable groups (valid only when every window group has the same bounds).
+    ``enforce=False`` leaves hard-rule switches free so infeasibility can be explained.
+    """
+    model = cp_model.CpModel()
+    people = np.asarray(people, dtype=np.int64)
+    groups = np.asarray(groups, dtype=np.int64)
+    lo, hi = problem.lo[groups], problem.hi[groups]
+    # Variables: x[i, g] for every window pair; each person in exactly one window group.
+    x = {}
+    for k, i in enumerate(people.tolist()):
+        # symmetry breaking: the k-th person may only open one of the first k+1 groups
+        allowed = groups[: k + 1] if symmetry else groups
+        for g in allowed.tolist():
+            x[i, g] = model.new_bool_var(f"x[{i},{g}]")
+        model.add_exactly_one(x[i, g] for g in allowed.tolist())
+    switches: dict = {}
+    ctx = ModelContext(model, roster, people, groups, x, lo, hi, switches)
+    # Terms.
+    parts = []
+    for term, w in zip(problem.terms, problem.weights, strict=True):
+        expr = term.encode(ctx)
+        if not term.hard and w != 0 and expr is not None and not isinstance(expr, int):
+            parts.append(w * expr)
+    # redundant: the sizes add up to the window's people; helps propagation of size bounds.
+    model.add(sum(ctx.size(g) for g in groups.tolist()) == len(people))
+    if enforce:
+        for lit in switches.values():
+            model.add(lit == 1)
+    objective = sum(parts) if parts else 0
+    model.maximize(objective)
+    if hint is not None:
+        for i, g in zip(people.tolist(), np.asarray(hint).tolist(), strict=True):
+            for gg in groups.tolist():
+                if (i, gg) in x:
+                    model.add_hint(x[i, gg], gg == g)
+    return Built(model, x, people, groups, objective, switches)
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Adapter: forwards each improving solution to the user's callback (never prints)."""
+
+    def __init__(self, callback: Callable[[dict], None], offset: int, start: float):
+        super().__init__()
+        self._callback, self._offset, self._start = callback, offset, start
+
+    def on_solution_callback(self) -> None:
+        self._callback({
+            "event": "solution",
+            "objective": int(round(self.objective_value)) + self._offset,
+            "bound": int(round(self.best_objective_bound)) + self._offset,
+            "elapsed": time.perf_counter() - self._start,
+        })
+
+
+def solve_built(
+    built: Built,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    deterministic: bool,
+    progress: Callable[[dict], None] | None = None,
+    progress_offset: int = 0,
+    start: float | None = None,
+    assumptions: bool = False,
+) -> Outcome:
+    """Solve a built model and decode the window's groups."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = int(seed)
+    p.num_workers = 1 if (deterministic or assumptions) else int(workers)
+    if deterministic:
+        p.max_deterministic_time = float(time_limit)
+    else:
+        p.max_time_in_seconds = float(time_limit)
+    if assumptions:
+        built.model.add_assumptions(list(built.switches.values()))
+    t0 = time.perf_counter()
+    callback = None
+    if progress is not None:
+        callback = _Progress(progress, progress_offset, start or t0)
+    code = solver.solve(built.model, callback)
+    wall = time.perf_counter() - t0
+    name = solver.status_name(code)
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        groups_of = np.empty(len(built.people), dtype=np.int64)
+        for k, i in enumerate(built.people.tolist()):
+            for g in built.groups.tolist():
+                v = built.x.get((i, g))
+                if v is not None and solver.boolean_value(v):
+                    groups_of[k] = g
+                    break
+        return Outcome(name, groups_of, int(round(solver.objective_value)),
+                       int(round(solver.best_objective_bound)), wall)
+    conflicts = ()
+    if assumptions and code == cp_model.INFEASIBLE:
+        by_index = {lit.index: label for label, lit in built.switches.items()}
+        core = solver.sufficient_assumptions_for_infeasibility()
+        conflicts = tuple(by_index[i] for i in core if i in by_index)
+    return Outcome(name, None, None, None, wall, conflicts)

@@ -1,0 +1,261 @@
+"""Hard rules about who may (or must) sit together, and group sizes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import networkx as nx
+import numpy as np
+
+from ..exceptions import InfeasibleError, InputError
+from .base import ModelContext, SearchComponent, Term, Violation
+
+__all__ = ["SizeBounds", "NotWithManager", "CannotGroup", "MustGroup"]
+
+
+def _same_group(assignment: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    a, b = assignment[pairs[:, 0]], assignment[pairs[:, 1]]
+    return (a >= 0) & (a == b)
+
+
+def _check_pairs(pairs, where: str) -> list[tuple[object, object]]:
+    try:
+        out = [tuple(p) for p in pairs]
+    except TypeError:
+        raise InputError(f"{where} needs a list of id pairs like [('e1', 'e2')]; got {pairs!r}.")
+    bad = [p for p in out if len(p) != 2]
+    if bad:
+        raise InputError(f"{where} needs pairs of two ids; got {bad[0]!r}.")
+    return out
+
+
+@dataclass(frozen=True)
+class SizeBounds(Term):
+    """Hard rule: every group's size lies within its (min, max); everybody is placed.
+
+    Added automatically by every mode from its ``size`` setting.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> SizeBounds(lo=(2, 2), hi=(3, 3)).label
+    'SizeBounds'
+    """
+
+    lo: tuple[int, ...] = ()
+    hi: tuple[int, ...] = ()
+    hard: ClassVar[bool] = True
+
+    def encode(self, ctx: ModelContext):
+        on = ctx.switch(self)
+        for g in ctx.groups.tolist():
+            members = ctx.members(g)
+            ctx.model.add(sum(members) >= ctx.lo[g]).only_enforce_if(on)
+            ctx.model.add(sum(members) <= ctx.hi[g]).only_enforce_if(on)
+        return None
+
+    def violations(self, roster, assignment, n_groups):
+        out = []
+        unplaced = np.flatnonzero(assignment < 0)
+        if len(unplaced):
+            out.append(Violation(self.label, (), tuple(unplaced.tolist()),
+                                 f"{len(unplaced)} people are in no group"))
+        sizes = np.bincount(assignment[assignment >= 0], minlength=n_groups)
+        lo, hi = np.asarray(self.lo), np.asarray(self.hi)
+        for g in np.flatnonzero((sizes < lo) | (sizes > hi)).tolist():
+            out.append(Violation(self.label, (g,), (),
+                                 f"group {g} has {sizes[g]} members; allowed {lo[g]}-{hi[g]}"))
+        return out
+
+    def explain(self, roster, assignment, group):
+        return {"size": int(np.count_nonzero(assignment == group)),
+                "allowed": (self.lo[group], self.hi[group])}
+
+
+class _ApartRule(Term):
+    """Shared machinery of rules that keep listed pairs out of the same group."""
+
+    hard: ClassVar[bool] = True
+
+    def _pairs(self, roster) -> np.ndarray:
+        raise NotImplementedError
+
+    def _words(self) -> str:
+        return "may not share a group"
+
+    def encode(self, ctx: ModelContext):
+        on = ctx.switch(self)
+        for i, j in self._pairs(ctx.roster).tolist():
+            if not (ctx.has(i) and ctx.has(j)):
+                continue
+            for g in ctx.groups.tolist():
+                xi, xj = ctx.x.get((i, g)), ctx.x.get((j, g))
+                if xi is not None and xj is not None:
+                    ctx.model.add_bool_or([~xi, ~xj, ~on])
+        return None
+
+    def violations(self, roster, assignment, n_groups):
+        p = self._pairs(roster)
+        bad = p[_same_group(assignment, p)]
+        return [
+            Violation(self.label, (int(assignment[i]),), (i, j),
+                      f"{roster.ids[i]} and {roster.ids[j]} {self._words()} "
+                      f"(both in group {assignment[i]})")
+            for i, j in bad.tolist()
+        ]
+
+    def explain(self, roster, assignment, group):
+        p = self._pairs(roster)
+        inside = (assignment[p[:, 0]] == group) | (assignment[p[:, 1]] == group)
+        broken = inside & _same_group(assignment, p)
+        return {"pairs_kept_apart": int(inside.sum() - broken.sum()), "broken": int(broken.sum())}
+
+    def search_components(self, roster):
+        return [SearchComponent("conflicts", self._pairs(roster))]
+
+
+@dataclass(frozen=True)
+class NotWithManager(_ApartRule):
+    """Hard rule: nobody shares a group with their manager or their direct reports.
+
+    Uses the roster's manager column. With ``levels=2`` it also keeps skip-level managers apart.
+    Programme owners ask for it so that groups are safe spaces with no perception of favouritism.
+
+    Examples
+    --------
+    >>> import groupmatch as gm
+    >>> gm.NotWithManager().label
+    'NotWithManager'
+    """
+
+    levels: int = 1
+
+    def __post_init__(self):
+        if isinstance(self.levels, bool) or not isinstance(self.levels, int) or self.levels < 1:
+            raise InputError(f"NotWithManager(levels=...) must be an integer >= 1; "
+                             f"got {self.levels!r}.")
+
+    def validate(self, roster, n_groups):
+        if "manager" not in roster.columns:
+            raise InputError(
+                "Term NotWithManager needs a manager column, but the roster has none. "
+                "Pass Roster.from_frame(..., manager='your_manager_column')."
+            )
+
+    def _pairs(self, roster) -> np.ndarray:
+        reports = np.flatnonzero(roster.manager >= 0)
+        chunks = []
+        up = roster.manager[reports]
+        for _ in range(self.levels):
+            keep = up >= 0
+            reports, up = reports[keep], up[keep]
+            chunks.append(np.stack([reports, up], axis=1))
+            up = roster.manager[up]
+        return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+
+    def _words(self) -> str:
+        return "are in one reporting line and may not share a group"
+
+
+@dataclass(frozen=True, eq=False)
+class CannotGroup(_ApartRule):
+    """Hard rule: the listed pairs of ids never share a group.
+
+    Examples
+    --------
+    >>> import groupmatch as gm
+    >>> gm.CannotGroup([("e1", "e2")]).pairs
+    (('e1', 'e2'),)
+    """
+
+    pairs: Sequence[tuple[object, object]] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, "CannotGroup")))
+
+    def validate(self, roster, n_groups):
+        self._pairs(roster)
+
+    def _pairs(self, roster) -> np.ndarray:
+        if not self.pairs:
+            return np.zeros((0, 2), dtype=np.int64)
+        flat = roster.rows_of([x for p in self.pairs for x in p], "CannotGroup")
+        return flat.reshape(-1, 2)
+
+    def prechecks(self, roster, lo, hi):
+        p = self._pairs(roster)
+        same = p[p[:, 0] == p[:, 1]]
+        if len(same):
+            raise InputError(f"CannotGroup pairs a person with themself "
+                             f"({roster.ids[same[0, 0]]!r}); remove that pair.")
+
+
+@dataclass(frozen=True, eq=False)
+class MustGroup(Term):
+    """Hard rule: the listed pairs of ids share a group (chains join into one unit).
+
+    Examples
+    --------
+    >>> import groupmatch as gm
+    >>> gm.MustGroup([("e1", "e2")]).label
+    'MustGroup'
+    """
+
+    pairs: Sequence[tuple[object, object]] = ()
+    hard: ClassVar[bool] = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, "MustGroup")))
+
+    def validate(self, roster, n_groups):
+        self._pairs(roster)
+
+    def _pairs(self, roster) -> np.ndarray:
+        if not self.pairs:
+            return np.zeros((0, 2), dtype=np.int64)
+        return roster.rows_of([x for p in self.pairs for x in p], "MustGroup").reshape(-1, 2)
+
+    def units(self, roster) -> list[list[int]]:
+        """Connected groups of people that must stay together."""
+        g = nx.Graph()
+        g.add_edges_from(self._pairs(roster).tolist())
+        return [sorted(c) for c in nx.connected_components(g)]
+
+    def prechecks(self, roster, lo, hi):
+        biggest = max((len(u) for u in self.units(roster)), default=0)
+        if biggest > int(np.max(hi)):
+            raise InfeasibleError(
+                f"MustGroup joins {biggest} people into one unit, but the largest group allowed "
+                f"has {int(np.max(hi))} places. Split the unit or allow larger groups.",
+                conflicts=(self.label, "SizeBounds"),
+            )
+
+    def encode(self, ctx: ModelContext):
+        on = ctx.switch(self)
+        for i, j in self._pairs(ctx.roster).tolist():
+            if not (ctx.has(i) and ctx.has(j)):
+                continue  # the engine keeps units whole, so both sides are fixed outside
+            for g in ctx.groups.tolist():
+                xi, xj = ctx.x.get((i, g)), ctx.x.get((j, g))
+                if xi is None and xj is None:
+                    continue
+                if xi is None or xj is None:
+                    ctx.model.add_bool_or([~(xi if xj is None else xj), ~on])
+                else:
+                    ctx.model.add(xi == xj).only_enforce_if(on)
+        return None
+
+    def violations(self, roster, assignment, n_groups):
+        p = self._pairs(roster)
+        apart = ~_same_group(assignment, p)
+        return [
+            Violation(self.label, (int(assignment[i]), int(assignment[j])), (i, j),
+                      f"{roster.ids[i]} and {roster.ids[j]} must share a group but are in "
+                      f"groups {assignment[i]} and {assignment[j]}")
+            for i, j in p[apart].tolist()
+        ]
+
+    def search_components(self, roster):
+        return [SearchComponent("units", self._pairs(roster))]
