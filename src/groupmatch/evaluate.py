@@ -57,7 +57,7 @@ def as_assignment(roster: Roster, problem: Problem, assignment) -> np.ndarray:
         values = np.full(roster.n, None, dtype=object)
         values[rows] = assignment.to_numpy(dtype=object)
         assignment = values
-    a = np.asarray(assignment, dtype=object) if not isinstance(assignment, np.ndarray) else assignment
+    a = assignment if isinstance(assignment, np.ndarray) else np.asarray(assignment, dtype=object)
     if a.ndim != 1 or len(a) != roster.n:
         raise InputError(f"The assignment must have one entry per person ({roster.n}); "
                          f"got shape {np.shape(a)}.")

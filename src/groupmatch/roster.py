@@ -153,9 +153,13 @@ class Roster:
         ([-1, 0, 0], ('python', 'sql'))
         """
         if not isinstance(df, pd.DataFrame):
-            raise InputError(f"Roster.from_frame needs a pandas DataFrame; got {type(df).__name__}.")
+            raise InputError(
+                f"Roster.from_frame needs a pandas DataFrame; got {type(df).__name__}."
+            )
         if len(df) == 0:
-            raise InputError("The roster is empty: the DataFrame has no rows. Pass at least one person.")
+            raise InputError(
+                "The roster is empty: the DataFrame has no rows. Pass at least one person."
+            )
         _require_columns(df, [id], "the id column")
         labels = list(df.index)
         id_col = df[id]
@@ -187,7 +191,9 @@ class Roster:
         for c in num_cols:
             nums[c] = _frozen(_numeric(df, c, labels))
         parsed = {name: _parse_multi(df[col], col, labels) for name, col in multi_map.items()}
-        topic_vocab = sorted({t for k, v in parsed.items() if k in TOPIC_KINDS for s in v for t in s})
+        topic_vocab = sorted(
+            {t for k, v in parsed.items() if k in TOPIC_KINDS for s in v for t in s}
+        )
         multis = {}
         for name, sets in parsed.items():
             vocab = topic_vocab if name in TOPIC_KINDS else sorted({t for s in sets for t in s})

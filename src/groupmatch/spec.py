@@ -81,7 +81,9 @@ class PeerGroups:
             raise InputError(f"Terms {sorted(dup)} appear twice; give each term once.")
         self._bounds_list()  # validate shape early
         if self.groups is not None and (not _is_int(self.groups) or self.groups < 1):
-            raise InputError(f"PeerGroups(groups=...) must be a positive integer; got {self.groups!r}.")
+            raise InputError(
+                f"PeerGroups(groups=...) must be a positive integer; got {self.groups!r}."
+            )
 
     def with_terms(self, *terms: Term) -> PeerGroups:
         """A copy with extra terms.

@@ -33,7 +33,8 @@ def _score_fn(roster, problem):
              if not t.hard and w != 0]
 
     def score(a: np.ndarray) -> int:
-        return int(sum(w * int(t.group_values(roster, a, problem.n_groups).sum()) for t, w in pairs))
+        g = problem.n_groups
+        return int(sum(w * int(t.group_values(roster, a, g).sum()) for t, w in pairs))
 
     return score
 

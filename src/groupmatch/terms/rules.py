@@ -24,7 +24,9 @@ def _check_pairs(pairs, where: str) -> list[tuple[object, object]]:
     try:
         out = [tuple(p) for p in pairs]
     except TypeError:
-        raise InputError(f"{where} needs a list of id pairs like [('e1', 'e2')]; got {pairs!r}.")
+        raise InputError(
+            f"{where} needs a list of id pairs like [('e1', 'e2')]; got {pairs!r}."
+        ) from None
     bad = [p for p in out if len(p) != 2]
     if bad:
         raise InputError(f"{where} needs pairs of two ids; got {bad[0]!r}.")
