@@ -87,7 +87,7 @@ def _demo(args) -> int:
     cats = ["department", "site", "level", "gender"]
     spec = PeerGroups(
         size=(4, 6),
-        terms=[*(Diversity(c) for c in cats), Diversity("tenure_years", weight=0.25),
+        terms=[*(Diversity(c) for c in cats), Diversity("tenure_years", weight=0.125),
                SharedNeeds(weight=2), NotWithManager()],
     )
     print(f"groupmatch demo: {roster.n} people from the bundled sample organisation, peer "

@@ -39,13 +39,26 @@ def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic
     return out.groups_of, "cpsat"
 
 
+def static_bound(roster, problem) -> int | None:
+    """Σ weight × upper bound over soft terms, when every one of them has a bound."""
+    total = 0
+    for term, w in zip(problem.terms, problem.weights, strict=True):
+        if term.hard or w == 0:
+            continue
+        ub = term.upper_bound(roster, problem.lo, problem.hi) if w > 0 else None
+        if ub is None:
+            return None
+        total += w * ub
+    return total
+
+
 def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, deterministic, emit, t0):
     """Return (assignment or None, objective, info)."""
     deadline = t0 + time_limit
     comps = components_of(problem, roster)
     a, how = _start(roster, problem, comps, rng, seed, max(time_limit * 0.5, 1.0), workers,
                     deterministic)
-    info = {"method": "search", "start": how}
+    info = {"method": "search", "start": how, "bound": static_bound(roster, problem)}
     if a is None:
         info["infeasible"] = how == "INFEASIBLE"
         info["message"] = (

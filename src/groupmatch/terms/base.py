@@ -93,6 +93,7 @@ class ModelContext:
         self.hi = dict(zip(self.groups.tolist(), np.asarray(hi).tolist(), strict=True))
         self._switches = switches
         self._size: dict[int, Any] = {}
+        self._same: dict[tuple[int, int], Any] = {}
         self._in_window = set(self.people.tolist())
 
     def switch(self, term: Term):
@@ -123,6 +124,24 @@ class ModelContext:
             self.model.add(var == sum(self.members(g)))
             self._size[g] = var
         return self._size[g]
+
+    def same_group(self, i: int, j: int):
+        """A Boolean that is true exactly when window people i and j share a group (cached)."""
+        key = (min(i, j), max(i, j))
+        if key not in self._same:
+            z = self.model.new_bool_var(f"same[{key[0]},{key[1]}]")
+            for g in self.groups.tolist():
+                xi, xj = self.x.get((i, g)), self.x.get((j, g))
+                if xi is None and xj is None:
+                    continue
+                if xi is None or xj is None:  # only one of them may join g
+                    self.model.add_implication(xi if xj is None else xj, ~z)
+                    continue
+                self.model.add_bool_or([z, ~xi, ~xj])  # both in g -> same
+                self.model.add(z <= 1 + xi - xj)  # i in g, j not -> not same
+                self.model.add(z <= 1 + xj - xi)
+            self._same[key] = z
+        return self._same[key]
 
     def pairs_of(self, count_expr, upper: int, name: str):
         """An IntVar equal to C(count, 2), exact, with tangent cuts for a tighter relaxation."""
@@ -174,6 +193,10 @@ class Term:
 
     def search_components(self, roster: Roster) -> list[SearchComponent] | None:
         """Describe the term to the compiled local search, or None if it cannot be."""
+        return None
+
+    def upper_bound(self, roster: Roster, lo: np.ndarray, hi: np.ndarray) -> int | None:
+        """A cheap upper bound on the term's total value over all groupings, or None."""
         return None
 
     def prechecks(self, roster: Roster, lo: np.ndarray, hi: np.ndarray) -> None:

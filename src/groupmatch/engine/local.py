@@ -1,0 +1,89 @@
+"""Bridge from terms to the compiled local-search kernels.
+
+Terms describe themselves as ``SearchComponent`` objects; this module packs them into the flat
+integer arrays the numba kernels take and calls the right kernel:
+
+- with a user distance matrix (the n×n is already there), everything is folded into one dense
+  matrix and the dense MDGP kernel runs;
+- otherwise the count-based kernel runs, which keeps per-group counts and sums and never builds
+  an n×n or n×G array.
+
+Rules the kernels understand: size bounds, conflict pairs, fixed people. People in must-group
+units of two or more stay where they are during local search (the CP-SAT windows move them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .construct import conflict_csr, unit_labels
+
+__all__ = ["LocalSearch", "prepare"]
+
+
+@dataclass
+class LocalSearch:
+    """Packed kernel inputs for one problem."""
+
+    kind: str  # "dense" or "counts"
+    args: dict
+    movable: np.ndarray
+    conf_ptr: np.ndarray
+    conf_idx: np.ndarray
+
+    def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None):
+        """Run the kernel from ``assign``; return (assignment, kernel objective)."""
+        common = dict(movable=self.movable, conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
+                      time_limit=time_limit, max_work=max_work, seed=seed, progress=progress)
+        if self.kind == "dense":
+            from ._dense_kernel import improve_dense
+
+            return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common)
+        from ._count_kernel import improve_counts
+
+        return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common)
+
+
+def prepare(comps: dict, n: int) -> LocalSearch | None:
+    """Pack components, or return None when some term cannot be compiled."""
+    if comps.get("uncompiled"):
+        return None
+    cat = [(c.data, w) for c, w in comps.get("categorical", []) if w]
+    multi = [(c.data, w) for c, w in comps.get("multi", []) if w]
+    num = [(c.data, w) for c, w in comps.get("numeric", []) if w]
+    dense = [(c.data, w) for c, w in comps.get("dense", []) if w]
+    units = unit_labels(n, [c.data for c, _ in comps.get("units", [])])
+    unit_size = np.bincount(units, minlength=n)[units]
+    movable = unit_size == 1
+    for c, _ in comps.get("fixed", []):
+        movable &= np.asarray(c.data) < 0
+    ptr, idx = conflict_csr(n, [c.data for c, _ in comps.get("conflicts", [])])
+    if dense:
+        d = np.zeros((n, n), dtype=np.int64)
+        for m, w in dense:
+            d += w * np.asarray(m, dtype=np.int64)
+        for codes, w in cat:
+            d += w * (codes[:, None] != codes[None, :])
+        for m, w in multi:
+            mm = np.asarray(m, dtype=np.int64)
+            d += w * (mm @ mm.T)
+        for q, w in num:
+            q = np.asarray(q, dtype=np.int64)
+            d += w * (q[:, None] - q[None, :]) ** 2
+        np.fill_diagonal(d, 0)
+        return LocalSearch("dense", {"D": d}, movable, ptr, idx)
+    args = {}
+    if cat:
+        args["cat"] = np.stack([np.asarray(c, dtype=np.int32) for c, _ in cat], axis=1)
+        args["cat_w"] = np.array([w for _, w in cat], dtype=np.int64)
+    if multi:
+        args["B"] = np.concatenate([np.asarray(m, dtype=np.uint8) for m, _ in multi], axis=1)
+        args["multi_w"] = np.concatenate(
+            [np.full(np.asarray(m).shape[1], w, dtype=np.int64) for m, w in multi]
+        )
+    if num:
+        args["q"] = np.stack([np.asarray(q, dtype=np.int64) for q, _ in num], axis=1)
+        args["num_w"] = np.array([w for _, w in num], dtype=np.int64)
+    return LocalSearch("counts", args, movable, ptr, idx)
