@@ -128,9 +128,8 @@ def solve(
                          time.perf_counter() - t0, settings)
 
 
-def _uniform_groups(problem) -> bool:
-    if len(set(problem.lo.tolist())) > 1 or len(set(problem.hi.tolist())) > 1:
-        return False
+def _interchangeable_groups(problem) -> bool:
+    """Groups with equal bounds are interchangeable unless a term ties itself to group ids."""
     return not any(getattr(t, "group_specific", False) for t in problem.terms)
 
 
@@ -138,7 +137,7 @@ def _solve_exact(roster, problem, time_limit, seed, workers, deterministic, prog
                  score_fn, settings, t0) -> Grouping:
     people = np.arange(roster.n)
     groups = np.arange(problem.n_groups)
-    symmetry = _uniform_groups(problem)
+    symmetry = _interchangeable_groups(problem)
     built = build(roster, problem, people, groups, symmetry=symmetry)
     out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,
                       deterministic=deterministic, progress=progress, start=t0)

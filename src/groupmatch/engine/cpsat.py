@@ -42,8 +42,9 @@ class Outcome:
 def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce=True) -> Built:
     """Model "assign ``people`` to ``groups``" with every term of ``problem``.
 
-    ``hint``: current group per window person. ``symmetry``: add the classic symmetry breaking
-    for interchangeable groups (valid only when every window group has the same bounds).
+    ``hint``: current group per window person. ``symmetry``: break the symmetry between
+    interchangeable groups (same size bounds, no term tied to a group identity): within each
+    class they are ordered by their first member. Hints must then be canonical too.
     ``enforce=False`` leaves hard-rule switches free so infeasibility can be explained.
     """
     model = cp_model.CpModel()
@@ -52,12 +53,16 @@ def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce
     lo, hi = problem.lo[groups], problem.hi[groups]
     # Variables: x[i, g] for every window pair; each person in exactly one window group.
     x = {}
+    uniform = symmetry and len(set(lo.tolist())) == 1 and len(set(hi.tolist())) == 1
     for k, i in enumerate(people.tolist()):
-        # symmetry breaking: the k-th person may only open one of the first k+1 groups
-        allowed = groups[: k + 1] if symmetry else groups
+        # symmetry breaking (all groups alike): the k-th person may only open one of the
+        # first k+1 groups
+        allowed = groups[: k + 1] if uniform else groups
         for g in allowed.tolist():
             x[i, g] = model.new_bool_var(f"x[{i},{g}]")
         model.add_exactly_one(x[i, g] for g in allowed.tolist())
+    if symmetry and not uniform:
+        _order_alike_groups(model, x, people, groups, lo, hi)
     switches: dict = {}
     ctx = ModelContext(model, roster, people, groups, x, lo, hi, switches)
     # Terms.
@@ -79,6 +84,27 @@ def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce
                 if (i, gg) in x:
                     model.add_hint(x[i, gg], gg == g)
     return Built(model, x, people, groups, objective, switches)
+
+
+def _order_alike_groups(model, x, people, groups, lo, hi) -> None:
+    """Symmetry breaking for groups with identical bounds: a later group of a class may take
+    person i only if the previous group of the class already holds someone before i."""
+    classes: dict[tuple[int, int], list[int]] = {}
+    for g, a, b in zip(groups.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        classes.setdefault((a, b), []).append(g)
+    rows = people.tolist()
+    for members in classes.values():
+        for g_prev, g_next in zip(members, members[1:], strict=False):
+            opened = None  # "g_prev holds someone among the people seen so far"
+            for i in rows:
+                if opened is None:
+                    model.add(x[i, g_next] == 0)
+                else:
+                    model.add_implication(x[i, g_next], opened)
+                now = model.new_bool_var(f"opened[{g_prev},{i}]")
+                parts = [x[i, g_prev]] + ([opened] if opened is not None else [])
+                model.add_max_equality(now, parts)
+                opened = now
 
 
 class _Progress(cp_model.CpSolverSolutionCallback):

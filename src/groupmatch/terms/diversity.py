@@ -276,10 +276,14 @@ class PairwiseDiversity(Term):
                         ctx.model.add(z[a, b] + z[a, c] - z[b, c] <= 1)
                         ctx.model.add(z[a, c] + z[b, c] - z[a, b] <= 1)
         sizes = {ctx.lo[g] for g in ctx.groups.tolist()} | {ctx.hi[g] for g in ctx.groups.tolist()}
-        if len(sizes) == 1:  # redundant: with one fixed size s everyone has s - 1 mates
-            (s,) = sizes
-            for a in range(k):
-                ctx.model.add(sum(z[a, b] for b in range(k) if b != a) == s - 1)
+        for a in range(k):  # redundant: everyone has (size of their group - 1) mates
+            mates = sum(z[a, b] for b in range(k) if b != a)
+            if len(sizes) == 1:
+                ctx.model.add(mates == next(iter(sizes)) - 1)
+                continue
+            for g in ctx.groups.tolist():
+                if (x := ctx.x.get((people[a], g))) is not None:
+                    ctx.model.add(mates == ctx.size(g) - 1).only_enforce_if(x)
         terms = [int(d[people[a], people[b]]) * z[a, b]
                  for a in range(k) for b in range(a + 1, k) if d[people[a], people[b]] != 0]
         return sum(terms)
