@@ -12,9 +12,10 @@ import argparse
 import time
 
 import pandas as pd
-from _common import SHARED, machine, peak_memory_mb, write_rows
 
 import groupmatch as gm
+
+from _common import SHARED, machine, peak_memory_mb, write_rows
 
 COLUMNS = ["Department", "JobRole", "JobLevel", "Gender", "EducationField"]
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import SHARED, machine, write_rows
 
 import groupmatch as gm
 from groupmatch.mdgp import read_mdgp
+
+from _common import SHARED, machine, write_rows
 
 LIMITS = ((120, 3.0), (240, 20.0), (480, 120.0), (960, 600.0))
 

@@ -34,3 +34,9 @@ def test_solve_reports_bad_input_cleanly(tmp_path, capsys):
     pd.DataFrame({"id": ["a", "a"], "department": ["x", "y"]}).to_csv(src, index=False)
     assert main(["solve", str(src), "--size", "2", "--diversity", "department"]) == 2
     assert "must hold unique ids" in capsys.readouterr().err
+
+
+def test_progress_bar_draws_on_stderr(capsys):
+    assert main(["demo", "--time-limit", "1", "--progress"]) == 0
+    err = capsys.readouterr().err
+    assert "[" in err and "best" in err

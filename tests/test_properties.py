@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 import groupmatch as gm
+
 from strategies import problems
 
 

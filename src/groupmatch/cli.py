@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+import time
 
 import pandas as pd
 
@@ -52,7 +54,55 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class _ProgressBar:
+    """A one-line progress bar on stderr, redrawn by a timer thread (solves can be long)."""
+
+    def __init__(self, time_limit: float, stream=None):
+        self.limit, self.stream = time_limit, stream or sys.stderr
+        self.best = None
+        self.start = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._tick, daemon=True)
+
+    def __call__(self, event: dict) -> None:
+        if event.get("objective") is not None:
+            self.best = event["objective"]
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._draw(final=True)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.5):
+            self._draw()
+
+    def _draw(self, final: bool = False) -> None:
+        elapsed = time.perf_counter() - self.start
+        frac = 1.0 if final else min(elapsed / self.limit, 1.0)
+        bar = "#" * int(30 * frac)
+        best = "-" if self.best is None else self.best
+        end = "\n" if final else ""
+        self.stream.write(f"\r[{bar:<30}] {elapsed:5.1f}/{self.limit:g} s  best {best}{end}")
+        self.stream.flush()
+
+
+def _solve_with_progress(roster, spec, args):
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    kwargs = dict(time_limit=args.time_limit, random_state=args.seed, workers=args.workers)
+    if not show:
+        return solve(roster, spec, **kwargs)
+    with _ProgressBar(args.time_limit) as bar:
+        return solve(roster, spec, progress=bar, **kwargs)
+
+
 def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar on stderr (default: when it is a terminal)")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
@@ -93,8 +143,7 @@ def _demo(args) -> int:
     print(f"groupmatch demo: {roster.n} people from the bundled sample organisation, peer "
           "groups of 4-6, diverse in department, site, level, gender and tenure, sharing "
           "learning needs, nobody with their manager.\n")
-    grouping = solve(roster, spec, time_limit=args.time_limit, random_state=args.seed,
-                     workers=args.workers).raise_for_status()
+    grouping = _solve_with_progress(roster, spec, args).raise_for_status()
     _print_grouping(roster, grouping, cats, "needs", limit=8)
     problems = check(roster, spec, grouping)
     print(f"\nhard rules: {'all hold' if not problems else problems}")
@@ -115,8 +164,7 @@ def _solve(args) -> int:
     if args.manager:
         terms.append(NotWithManager())
     spec = PeerGroups(size=args.size, terms=terms)
-    grouping = solve(roster, spec, time_limit=args.time_limit, random_state=args.seed,
-                     workers=args.workers).raise_for_status()
+    grouping = _solve_with_progress(roster, spec, args).raise_for_status()
     _print_grouping(roster, grouping, cats, args.shared_needs, limit=5)
     if args.out:
         grouping.assignments[["id", "group"]].to_csv(args.out, index=False)

@@ -68,9 +68,10 @@ class Diversity(Term):
     values, ``C(s, 2) - Σ_v C(c_v, 2)`` (counts ``c_v`` per value): 10 for a group of five with
     five different departments, 0 when they all share one. For a numeric column it is the sum
     over member pairs of squared differences, ``s·Σq² - (Σq)²``, with values standardised and
-    rounded to ``1/resolution`` standard deviations (a typical pair adds about ``2·resolution²``, 8 by default);
-    maximising it keeps group means close to the overall mean (anticlustering's "variance"
-    criterion). Programme owners read it as "each group mixes backgrounds".
+    rounded to ``1/resolution`` standard deviations (a typical pair adds about
+    ``2·resolution²``, 8 by default); maximising it keeps group means close to the overall
+    mean (anticlustering's "variance" criterion). Programme owners read it as "each group
+    mixes backgrounds".
 
     Examples
     --------
