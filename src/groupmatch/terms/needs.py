@@ -84,5 +84,20 @@ class SharedNeeds(Term):
         alone = [str(roster.ids[i]) for i in members[~has_shared]]
         return {"shared": shared, "value": int(pairs(counts).sum()), "sharing_nothing": alone}
 
+    def upper_bound(self, roster, lo, hi):
+        """Each topic's holders packed into as few groups as the maximum sizes allow.
+
+        Filling the largest groups first maximises Σ_g C(c_g, 2) for one topic (the filled
+        vector majorises every other), so the sum over topics is a valid bound.
+        """
+        caps = np.sort(np.asarray(hi, dtype=np.int64))[::-1]
+        cum = np.cumsum(caps)
+        total = 0
+        for c in self._matrix(roster).sum(axis=0).tolist():
+            full = int(np.searchsorted(cum, c, side="right"))  # groups filled completely
+            rest = c - (int(cum[full - 1]) if full else 0)
+            total += int(pairs(caps[:full]).sum()) + rest * (rest - 1) // 2
+        return total
+
     def search_components(self, roster):
         return [SearchComponent("multi", self._matrix(roster).astype(np.uint8))]
