@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -18,14 +19,17 @@ from .._random import RandomState, check_random_state
 from .._validation import check_int
 from ..evaluate import problem_for
 from ..exceptions import InputError
-from ..result import Grouping, Status
+from ..result import Grouping, Status, canonical
 from . import search
+from .construct import components_of
 from .cpsat import build, solve_built
+from .local import prepare
 from .report import make_grouping
 
 __all__ = ["solve", "EXACT_LIMIT"]
 
-EXACT_LIMIT = 1200  # people × groups below which the single exact model is the default
+EXACT_LIMIT = 200  # people × groups up to which the single exact model is the default
+HINT_SHARE = 0.2  # share of the time the exact path spends on a local-search warm start
 
 
 def _score_fn(roster, problem):
@@ -128,6 +132,22 @@ def solve(
                          time.perf_counter() - t0, settings)
 
 
+def _warm_start(roster, problem, seconds, seed, deterministic):
+    """A good valid grouping from the compiled local search, to hint the exact model."""
+    comps = components_of(problem, roster)
+    local = prepare(comps, roster.n)
+    if local is None or not local.movable.any():
+        return None
+    start = search.greedy_start(roster, problem, comps, np.random.default_rng(seed))
+    if start is None:
+        return None
+    work = max(1, int(seconds * local.work_per_second)) if deterministic else None
+    a, _ = local.improve(start, problem.lo, problem.hi,
+                         time_limit=math.inf if deterministic else seconds, max_work=work,
+                         seed=seed)
+    return a
+
+
 def _interchangeable_groups(problem) -> bool:
     """Groups with equal bounds are interchangeable unless a term ties itself to group ids."""
     return not any(getattr(t, "group_specific", False) for t in problem.terms)
@@ -138,7 +158,11 @@ def _solve_exact(roster, problem, time_limit, seed, workers, deterministic, prog
     people = np.arange(roster.n)
     groups = np.arange(problem.n_groups)
     symmetry = _interchangeable_groups(problem)
-    built = build(roster, problem, people, groups, symmetry=symmetry)
+    hint = _warm_start(roster, problem, time_limit * HINT_SHARE, seed, deterministic)
+    if hint is not None:
+        time_limit -= time_limit * HINT_SHARE
+        hint = canonical(hint, problem.lo, problem.hi)  # agrees with the symmetry breaking
+    built = build(roster, problem, people, groups, symmetry=symmetry, hint=hint)
     out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,
                       deterministic=deterministic, progress=progress, start=t0)
     settings = {**settings, "method": "exact"}

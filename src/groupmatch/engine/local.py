@@ -22,6 +22,11 @@ from .construct import conflict_csr, unit_labels
 
 __all__ = ["LocalSearch", "prepare"]
 
+# Deterministic mode runs the kernels on work budgets; these convert seconds to work units
+# (measured on the 2-core reference machine, see benchmarks/RESULTS.md).
+DENSE_WORK_PER_SECOND = 300  # millions of evaluated neighbours (about 300 per second measured)
+COUNT_WORK_PER_SECOND = 8_000_000  # candidate evaluations (10-15 M/s measured at 1k-10k people)
+
 
 @dataclass
 class LocalSearch:
@@ -32,6 +37,23 @@ class LocalSearch:
     movable: np.ndarray
     conf_ptr: np.ndarray
     conf_idx: np.ndarray
+
+    @property
+    def work_per_second(self) -> int:
+        """Kernel work units in about one second here: turns a time limit into a budget."""
+        return DENSE_WORK_PER_SECOND if self.kind == "dense" else COUNT_WORK_PER_SECOND
+
+    def construct(self, lo, hi, seed) -> np.ndarray | None:
+        """An objective-aware greedy start (count kernel only); None when not available."""
+        if self.kind != "counts" or not self.movable.all():
+            return None
+        from ._count_kernel import construct_counts
+
+        try:
+            return construct_counts(lo, hi, len(self.movable), conf_ptr=self.conf_ptr,
+                                    conf_idx=self.conf_idx, seed=seed, **self.args)
+        except ValueError:
+            return None  # the caller falls back to the generic start
 
     def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None):
         """Run the kernel from ``assign``; return (assignment, kernel objective)."""

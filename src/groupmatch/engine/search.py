@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 
+from ..evaluate import check
 from .construct import components_of, conflict_csr, construct, unit_labels
 from .cpsat import build, solve_built
 from .lns import lns
+from .local import prepare
+
+LOCAL_SHARE_WITH_UNITS = 0.7
 
 __all__ = ["run"]
 
 
-def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic):
-    """A valid first grouping: greedy when every rule is understood, else CP-SAT feasibility."""
+def greedy_start(roster, problem, comps, rng) -> np.ndarray | None:
+    """The constructive start when every rule is understood by it and it succeeds, else None."""
+    if comps["uncompiled"]:
+        return None
     n = roster.n
     units = unit_labels(n, [c.data for c, _ in comps.get("units", [])])
     fixed = None
@@ -23,14 +30,19 @@ def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic
     ptr, idx = conflict_csr(n, [c.data for c, _ in comps.get("conflicts", [])])
     a, unplaced = construct(n, problem.lo, problem.hi, rng, units=units, fixed=fixed,
                             conf_ptr=ptr, conf_idx=idx)
-    if len(unplaced) == 0 and not comps["uncompiled"]:
-        from ..evaluate import check
+    if len(unplaced) or check(roster, problem, a):
+        return None
+    return a
 
-        if not check(roster, problem, a):
-            return a, "greedy"
+
+def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic):
+    """A valid first grouping: greedy when every rule is understood, else CP-SAT feasibility."""
+    n = roster.n
+    a = greedy_start(roster, problem, comps, rng)
+    if a is not None:
+        return a, "greedy"
     # Fallback: let CP-SAT find any valid grouping, hinted with the greedy one.
-    built = build(roster, problem, np.arange(n), np.arange(problem.n_groups),
-                  hint=np.where(a >= 0, a, 0))
+    built = build(roster, problem, np.arange(n), np.arange(problem.n_groups))
     built.model.clear_objective()
     out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,
                       deterministic=deterministic)
@@ -56,8 +68,12 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
     """Return (assignment or None, objective, info)."""
     deadline = t0 + time_limit
     comps = components_of(problem, roster)
-    a, how = _start(roster, problem, comps, rng, seed, max(time_limit * 0.5, 1.0), workers,
-                    deterministic)
+    local = prepare(comps, roster.n)
+    a = None if local is None else local.construct(problem.lo, problem.hi, seed)
+    how = "greedy"
+    if a is None or check(roster, problem, a):
+        a, how = _start(roster, problem, comps, rng, seed, max(time_limit * 0.5, 1.0), workers,
+                        deterministic)
     info = {"method": "search", "start": how, "bound": static_bound(roster, problem)}
     if a is None:
         info["infeasible"] = how == "INFEASIBLE"
@@ -73,6 +89,23 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
     def improved(v):
         emit("improved", v)
 
+    if local is not None and local.movable.any():
+        # The compiled local search carries the search; CP-SAT windows then get a share of
+        # the time only when some people (must-group units, pinned people) are beyond its
+        # reach. Shares chosen by measurement (benchmarks/RESULTS.md).
+        share = 1.0 if local.movable.all() else LOCAL_SHARE_WITH_UNITS
+        budget = max(deadline - time.perf_counter(), 0.0) * share
+        work = max(1, int(time_limit * share * local.work_per_second)) if deterministic else None
+        a, kernel_value = local.improve(
+            a, problem.lo, problem.hi, time_limit=math.inf if deterministic else budget,
+            max_work=work, seed=seed, progress=lambda v, _t: improved(int(v)),
+        )
+        value = score_fn(a)
+        info["local_value"] = int(kernel_value)
+        info["local"] = local.kind
+        if share == 1.0:
+            info["lns_steps"] = 0
+            return a, value, info
     steps = None
     if deterministic:
         steps = max(1, int(time_limit * 4))  # a work budget, not a clock

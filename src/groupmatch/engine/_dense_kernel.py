@@ -1,0 +1,737 @@
+"""Compiled search kernel for dense diversity grouping (Maximally Diverse Grouping Problem).
+
+Problem: ``n`` elements, symmetric integer matrix ``D``, ``G`` groups with size bounds
+``lo[g] <= |g| <= hi[g]``; maximise ``sum_g sum_{i<j in g} D[i, j]``. Extras: elements that may
+not move (``movable``) and "conflict" pairs that must never share a group.
+
+Algorithm (iterated tabu search with a few walkers)
+---------------------------------------------------
+* Gain matrix ``MT[g, i] = sum_{j in g} D[i, j]`` kept exact in O(n) per element move
+  (group-major, so that the two rows a move touches are contiguous). With ``own[i] = MT[a[i], i]``:
+
+  - move  ``i: g -> h``:                 ``MT[h, i] - own[i]``
+  - swap  ``i in g <-> j in h``:         ``MT[h, i] - own[i] + MT[g, j] - own[j] - 2 D[i, j]``
+
+  (the standard MDGP move/swap evaluations, e.g. Lai & Hao 2016, EJOR 254(3); Yang et al. 2022,
+  EJOR 302(3)).
+* Tabu search: each iteration applies the best admissible move or swap (ties broken at random);
+  an element that left group ``g`` may not return for ``tb + U{0..tr}`` iterations (both scaled by
+  ``n / G``); aspiration when a neighbour beats the run's best. The O(n^2) swap scan is pruned
+  exactly: for ``v in g`` and target group ``h``, no swap can beat
+  ``MT[h, v] - own[v] + max_{u in h}(MT[g, u] - own[u]) - 2 min_u D[v, u]``, so whole groups are
+  skipped once a good neighbour is known (3-10x faster than the plain scan at n = 120...480).
+* Walkers (``P = 4``): each runs tabu episodes of ``10 n`` iterations from its current solution,
+  keeps the episode's best if it improved, and after 3 episodes without improvement is kicked by
+  ``2 n / G`` random feasible swaps (iterated tabu search in the spirit of Palubeckis et al. 2015's
+  ITS; the walkers add the diversity that population methods such as TPSDP get from their pool).
+* Different-size groups: for random-like data the value is dominated by ``mean(D) * sum_g C(s_g,
+  2)``, and walkers rarely cross between size profiles (every step of such a change loses value).
+  Walkers therefore start from a size profile maximising ``sum_g C(s_g, 2)`` (exact DP over
+  groups, random tie-breaking); walker 0 keeps the caller's profile if it is already optimal.
+* Conflicts are encoded in a working copy ``W`` of ``D`` as a large negative weight ``-BIG`` with
+  ``BIG > 16 * max_i sum_j |D[i, j]|``: every neighbour that would create a conflict has a very
+  negative delta (never chosen by improving or best-admissible steps, and explicitly refused via
+  ``MT[h, v] < thr``). Fixed elements are simply absent from the member lists the search scans.
+
+Determinism: all randomness comes from a splitmix64 state owned by the call; the search is a
+sequence of atomic tabu iterations, so cutting it into compiled chunks (for wall-clock checks and
+``progress``) does not change the trajectory. ``max_work`` counts evaluated neighbours / 1e6.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+__all__ = ["construct_dense", "dense_value", "improve_dense"]
+
+# Tuned on MDGPLIB RanReal/RanInt n=120/240 (see benchmarks/_dense_kernel_tune.py); all sizes
+# scale with n and n / G so the same values are meant for unseen instances.
+_PARAMS = {
+    "P": 4,  # walkers
+    "episode": 10.0,  # tabu iterations per episode, x n
+    "tb": 0.5,  # tabu tenure base, x n / G
+    "tr": 1.0,  # tabu tenure random part, x n / G
+    "stall": 3,  # episodes without improvement before a kick
+    "kick": 2.0,  # random swaps per kick, x n / G
+    "pmove": 0.0,  # share of random moves (vs swaps) in kicks
+    "profile": 1,  # start walkers 1.. from a sum C(s, 2)-maximising size profile
+}
+
+_NEG = -(2**62)
+# st (int64 state shared with the compiled loop) layout
+_S_STEP, _S_ACTIVE, _S_IT, _S_CUR, _S_BEST, _S_WORK, _S_WALKER, _S_LEN = range(8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Random numbers: splitmix64 (Steele, Lea & Flood 2014), explicit state so results never depend on
+# numba's global generator or on how the search is cut into chunks.
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _next(rng):
+    rng[0] += np.uint64(0x9E3779B97F4A7C15)
+    z = rng[0]
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _randint(rng, k):
+    """Uniform integer in [0, k) for k >= 1 (modulo bias < 2**-40 for realistic k)."""
+    return np.int64(_next(rng) % np.uint64(k))
+
+
+@njit(cache=True)
+def _rand01(rng):
+    return np.float64(_next(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solution state: a (group of each element), MT (G, n) gain matrix, sizes, own[i] = MT[a[i], i],
+# and member lists of the *movable* elements: mem[g, :cnt[g]], pos[i] = index of i in mem[a[i]].
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _build(W, a, movable, MT, sizes, own, mem, cnt, pos):
+    """Rebuild the whole state from `a` in O(n^2); returns the objective (with W)."""
+    n = a.shape[0]
+    MT[:, :] = 0
+    sizes[:] = 0
+    cnt[:] = 0
+    for j in range(n):
+        g = a[j]
+        sizes[g] += 1
+        row = MT[g]
+        wj = W[j]
+        for i in range(n):
+            row[i] += wj[i]
+    val = 0
+    for i in range(n):
+        g = a[i]
+        own[i] = MT[g, i]
+        val += own[i]
+        if movable[i]:
+            pos[i] = cnt[g]
+            mem[g, cnt[g]] = i
+            cnt[g] += 1
+    return val // 2
+
+
+@njit(cache=True)
+def _move(W, a, MT, sizes, own, mem, cnt, pos, x, h):
+    """Move movable element x to group h, keeping the whole state exact (O(n))."""
+    g = a[x]
+    rg = MT[g]
+    rh = MT[h]
+    wx = W[x]
+    for i in range(a.shape[0]):
+        w = wx[i]
+        rg[i] -= w
+        rh[i] += w
+        ai = a[i]
+        if ai == g:
+            own[i] -= w
+        elif ai == h:
+            own[i] += w
+    sizes[g] -= 1
+    sizes[h] += 1
+    a[x] = h
+    own[x] = rh[x]
+    p = pos[x]
+    last = mem[g, cnt[g] - 1]
+    mem[g, p] = last
+    pos[last] = p
+    cnt[g] -= 1
+    mem[h, cnt[h]] = x
+    pos[x] = cnt[h]
+    cnt[h] += 1
+
+
+@njit(cache=True)
+def _kick(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, k, rng, thr, pmove):
+    """Apply k random feasible swaps/moves (never creating a conflict); return the value change."""
+    G = MT.shape[0]
+    done = 0
+    tries = 0
+    delta = 0
+    while done < k and tries < 50 * k + 100:
+        tries += 1
+        g = _randint(rng, G)
+        if cnt[g] == 0:
+            continue
+        v = mem[g, _randint(rng, cnt[g])]
+        h = _randint(rng, G)
+        if h == g:
+            continue
+        if can_move and _rand01(rng) < pmove:
+            if sizes[g] <= lo[g] or sizes[h] >= hi[h] or MT[h, v] < thr:
+                continue
+            delta += MT[h, v] - own[v]
+            _move(W, a, MT, sizes, own, mem, cnt, pos, v, h)
+        else:
+            if cnt[h] == 0:
+                continue
+            u = mem[h, _randint(rng, cnt[h])]
+            wvu = W[v, u]
+            if MT[h, v] - wvu < thr or MT[g, u] - wvu < thr:
+                continue
+            delta += MT[h, v] - own[v] + MT[g, u] - own[u] - 2 * wvu
+            _move(W, a, MT, sizes, own, mem, cnt, pos, v, h)
+            _move(W, a, MT, sizes, own, mem, cnt, pos, u, g)
+        done += 1
+    return delta
+
+
+@njit(cache=True)
+def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, cur, bestv,
+               tbase, trand, tabu, rng, B, minw):
+    """One tabu iteration: apply the best admissible move/swap. Returns (delta, work, ok)."""
+    G = MT.shape[0]
+    n = a.shape[0]
+    NEG = np.int64(_NEG)
+    # B[h, g] = max over u in h of (MT[g, u] - own[u]): bound on the u-part of any swap g <-> h.
+    for h in range(G):
+        for g in range(G):
+            B[h, g] = NEG
+        for k in range(cnt[h]):
+            u = mem[h, k]
+            ou = own[u]
+            for g in range(G):
+                t = MT[g, u] - ou
+                if t > B[h, g]:
+                    B[h, g] = t
+    work = n * G
+    bd = NEG
+    bv = -1
+    bu = -1
+    bh = -1
+    nb = 0
+    if can_move:
+        for g in range(G):
+            if sizes[g] <= lo[g]:
+                continue
+            for k in range(cnt[g]):
+                v = mem[g, k]
+                base = own[v]
+                for h in range(G):
+                    if h == g or sizes[h] >= hi[h] or MT[h, v] < thr:
+                        continue
+                    d = MT[h, v] - base
+                    if d < bd:
+                        continue
+                    if tabu[v, h] > it and cur + d <= bestv:
+                        continue
+                    if d > bd:
+                        bd = d
+                        bv = v
+                        bh = h
+                        nb = 1
+                    else:
+                        nb += 1
+                        if _randint(rng, nb) == 0:
+                            bv = v
+                            bh = h
+        work += n * G
+    for g in range(G - 1):
+        for k in range(cnt[g]):
+            v = mem[g, k]
+            wv = W[v]
+            ov = own[v]
+            m2 = 2 * minw[v]
+            for h in range(g + 1, G):
+                c0 = MT[h, v] - ov
+                if c0 + B[h, g] - m2 < bd:
+                    continue
+                memh = mem[h]
+                work += cnt[h]
+                for q in range(cnt[h]):
+                    u = memh[q]
+                    d = c0 + MT[g, u] - own[u] - 2 * wv[u]
+                    if d < bd:
+                        continue
+                    if (tabu[v, h] > it or tabu[u, g] > it) and cur + d <= bestv:
+                        continue
+                    if MT[h, v] - wv[u] < thr or MT[g, u] - wv[u] < thr:
+                        continue
+                    if d > bd:
+                        bd = d
+                        bv = v
+                        bu = u
+                        bh = -1
+                        nb = 1
+                    else:
+                        nb += 1
+                        if _randint(rng, nb) == 0:
+                            bv = v
+                            bu = u
+                            bh = -1
+    if bv < 0:
+        return 0, work, False
+    g = a[bv]
+    if bu < 0:
+        _move(W, a, MT, sizes, own, mem, cnt, pos, bv, bh)
+        tabu[bv, g] = it + tbase + _randint(rng, trand + 1)
+    else:
+        h = a[bu]
+        _move(W, a, MT, sizes, own, mem, cnt, pos, bv, h)
+        _move(W, a, MT, sizes, own, mem, cnt, pos, bu, g)
+        tabu[bv, g] = it + tbase + _randint(rng, trand + 1)
+        tabu[bu, h] = it + tbase + _randint(rng, trand + 1)
+    return bd, work, True
+
+
+@njit(cache=True)
+def _search(W, lo, hi, movable, can_move, thr, pa, pval, pstall, best_a, best, a, MT, sizes,
+            own, mem, cnt, pos, tabu, besta, B, minw, st, rng, budget, prm):
+    """Advance the walkers' iterated tabu search by at least `budget` evaluations.
+
+    All progress lives in the arrays (st holds the scalars, see _S_*), so the search can be cut
+    anywhere between tabu iterations and resumed with an identical trajectory.
+    """
+    n = a.shape[0]
+    G = MT.shape[0]
+    P = pa.shape[0]
+    episode = max(10, int(prm[0] * n))
+    tbase = max(1, int(prm[1] * n / G))
+    trand = max(1, int(prm[2] * n / G))
+    max_stall = int(prm[3])
+    kick = max(2, int(prm[4] * n / G + 0.5))
+    pmove = prm[5]
+    spent = 0
+    while spent < budget:
+        if st[_S_ACTIVE] == 0:
+            # start an episode on the next walker
+            k = st[_S_STEP] % P
+            st[_S_WALKER] = k
+            a[:] = pa[k]
+            _build(W, a, movable, MT, sizes, own, mem, cnt, pos)
+            besta[:] = a
+            tabu[:, :] = -1
+            st[_S_IT] = 0
+            st[_S_CUR] = 0
+            st[_S_BEST] = 0
+            st[_S_ACTIVE] = 1
+            spent += n * n
+        it = st[_S_IT]
+        cur = st[_S_CUR]
+        bestv = st[_S_BEST]
+        ok = True
+        while it < episode and spent < budget:
+            d, w, ok = _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr,
+                                  it, cur, bestv, tbase, trand, tabu, rng, B, minw)
+            spent += w
+            it += 1
+            if not ok:
+                break
+            cur += d
+            if cur > bestv:
+                bestv = cur
+                besta[:] = a
+        st[_S_IT] = it
+        st[_S_CUR] = cur
+        st[_S_BEST] = bestv
+        if it < episode and ok:
+            break  # budget exhausted mid-episode; resume on the next call
+        # episode finished: keep its best if it improved the walker, kick stalled walkers
+        k = st[_S_WALKER]
+        st[_S_ACTIVE] = 0
+        st[_S_STEP] += 1
+        if bestv > 0:
+            pa[k] = besta
+            pval[k] += bestv
+            pstall[k] = 0
+            if pval[k] > best[0]:
+                best[0] = pval[k]
+                best_a[:] = besta
+        else:
+            pstall[k] += 1
+        if pstall[k] > max_stall:
+            a[:] = pa[k]
+            _build(W, a, movable, MT, sizes, own, mem, cnt, pos)
+            pval[k] += _kick(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, kick, rng,
+                             thr, pmove)
+            pa[k] = a
+            pstall[k] = 0
+            spent += n * n
+    st[_S_WORK] += spent
+    return spent
+
+
+# ---------------------------------------------------------------------------------------------
+# Size profiles (different-size groups)
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _target_sizes(lo, hi, n, sign, rng):
+    """Sizes in [lo, hi] summing to n that maximise sign * sum_g C(s_g, 2) (exact DP).
+
+    Tiny random secondary keys pick one of the (usually many) tied optima at random.
+    """
+    G = lo.shape[0]
+    NEG = -1e300
+    best = np.full((G + 1, n + 1), NEG)
+    arg = np.zeros((G + 1, n + 1), np.int64)
+    best[0, 0] = 0.0
+    for g in range(G):
+        for t in range(n + 1):
+            if best[g, t] == NEG:
+                continue
+            for s in range(lo[g], hi[g] + 1):
+                if t + s > n:
+                    break
+                v = best[g, t] + sign * 1e6 * (s * (s - 1) // 2) + _rand01(rng)
+                if v > best[g + 1, t + s]:
+                    best[g + 1, t + s] = v
+                    arg[g + 1, t + s] = s
+    out = np.empty(G, np.int64)
+    t = n
+    for g in range(G - 1, -1, -1):
+        out[g] = arg[g + 1, t]
+        t -= out[g]
+    return out
+
+
+@njit(cache=True)
+def _reshape(W, a, MT, sizes, own, mem, cnt, pos, target, thr):
+    """Move movable elements from groups above `target` to groups below it, best delta first.
+
+    Stops early if no conflict-free move exists; sizes stay within bounds throughout (they move
+    towards a target that lies within bounds). Returns the value change.
+    """
+    G = MT.shape[0]
+    delta = 0
+    while True:
+        bd = np.int64(_NEG)
+        bv = -1
+        bh = -1
+        for g in range(G):
+            if sizes[g] <= target[g]:
+                continue
+            for k in range(cnt[g]):
+                v = mem[g, k]
+                for h in range(G):
+                    if sizes[h] < target[h] and MT[h, v] >= thr:
+                        d = MT[h, v] - own[v]
+                        if d > bd:
+                            bd = d
+                            bv = v
+                            bh = h
+        if bv < 0:
+            return delta
+        _move(W, a, MT, sizes, own, mem, cnt, pos, bv, bh)
+        delta += bd
+
+
+@njit(cache=True)
+def _init_walkers(W, a0, lo_eff, hi, movable, can_move, thr, pa, pval, a, MT, sizes, own, mem,
+                  cnt, pos, rng, use_profile, sign, pmove):
+    """Walker 0 = the start; others = the start scrambled by n random steps. With different-size
+    groups, walkers are then reshaped to a random sum C(s, 2)-maximising size profile (walker 0
+    only if its profile is not already optimal in that sense)."""
+    n = a0.shape[0]
+    spent = 0
+    for k in range(pa.shape[0]):
+        a[:] = a0
+        val = _build(W, a, movable, MT, sizes, own, mem, cnt, pos)
+        if k > 0:
+            val += _kick(W, a, MT, sizes, own, mem, cnt, pos, lo_eff, hi, can_move, n, rng, thr,
+                         pmove)
+        if can_move and use_profile:
+            target = _target_sizes(lo_eff, hi, n, sign, rng)
+            # walker 0 keeps the caller's profile if it is already optimal for sum C(s, 2)
+            cur_pairs = 0
+            tgt_pairs = 0
+            for g in range(sizes.shape[0]):
+                cur_pairs += sizes[g] * (sizes[g] - 1) // 2
+                tgt_pairs += target[g] * (target[g] - 1) // 2
+            if k > 0 or sign * cur_pairs < sign * tgt_pairs:
+                val += _reshape(W, a, MT, sizes, own, mem, cnt, pos, target, thr)
+        pa[k] = a
+        pval[k] = val
+        spent += n * n
+    return spent
+
+
+# ---------------------------------------------------------------------------------------------
+# Construction
+# ---------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _construct(n, lo, hi, fixed, cptr, cidx, seed, attempts):
+    """Randomised greedy: hardest (most conflicts) first, lower bounds filled first.
+
+    Returns (assign, ok).
+    """
+    G = lo.shape[0]
+    rng = np.empty(1, np.uint64)
+    rng[0] = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(7)
+    a = np.empty(n, np.int64)
+    sizes = np.empty(G, np.int64)
+    stamp = np.zeros(G, np.int64)
+    cand = np.empty(G, np.int64)
+    key = np.empty(n, np.float64)
+    mark = 0
+    for _t in range(attempts):
+        a[:] = fixed
+        sizes[:] = 0
+        left = 0
+        for i in range(n):
+            if a[i] >= 0:
+                sizes[a[i]] += 1
+            else:
+                left += 1
+            key[i] = -(cptr[i + 1] - cptr[i]) - _rand01(rng)
+        order = np.argsort(key)
+        ok = True
+        for p in range(n):
+            x = order[p]
+            if a[x] >= 0:
+                continue
+            mark += 1
+            for q in range(cptr[x], cptr[x + 1]):
+                if a[cidx[q]] >= 0:
+                    stamp[a[cidx[q]]] = mark
+            deficit = 0
+            for g in range(G):
+                if sizes[g] < lo[g]:
+                    deficit += lo[g] - sizes[g]
+            nc = 0
+            for g in range(G):
+                if sizes[g] < lo[g] and stamp[g] != mark:
+                    cand[nc] = g
+                    nc += 1
+            if nc == 0:
+                if deficit >= left:
+                    ok = False
+                    break
+                for g in range(G):
+                    if sizes[g] < hi[g] and stamp[g] != mark:
+                        cand[nc] = g
+                        nc += 1
+            if nc == 0:
+                ok = False
+                break
+            g = cand[_randint(rng, nc)]
+            a[x] = g
+            sizes[g] += 1
+            left -= 1
+        if ok:
+            for g in range(G):
+                if sizes[g] < lo[g] or sizes[g] > hi[g]:
+                    ok = False
+            if ok:
+                return a, True
+    return a, False
+
+
+# ---------------------------------------------------------------------------------------------
+# Python API
+# ---------------------------------------------------------------------------------------------
+
+
+def _csr(n, conf_ptr, conf_idx):
+    if conf_ptr is None or conf_idx is None:
+        return np.zeros(n + 1, np.int64), np.zeros(0, np.int64)
+    return (np.ascontiguousarray(conf_ptr, dtype=np.int64),
+            np.ascontiguousarray(conf_idx, dtype=np.int64))
+
+
+def dense_value(D, assign) -> int:
+    """Sum of ``D[i, j]`` over unordered pairs ``i < j`` in the same group (exact int).
+
+    Examples
+    --------
+    >>> dense_value(np.array([[0, 2, 5], [2, 0, 1], [5, 1, 0]]), [0, 0, 1])
+    2
+    """
+    D = np.asarray(D, dtype=np.int64)
+    a = np.asarray(assign, dtype=np.int64)
+    same = a[:, None] == a[None, :]
+    return int(np.triu(np.where(same, D, 0), 1).sum(dtype=np.int64))
+
+
+def construct_dense(D, lo, hi, *, movable_assign=None, conf_ptr=None, conf_idx=None, seed=0):
+    """Random feasible start: sizes within bounds, no conflict pair together, fixed kept.
+
+    Parameters
+    ----------
+    D : (n, n) array
+        Only its size is used.
+    lo, hi : (G,) int arrays
+        Group size bounds.
+    movable_assign : (n,) int array, optional
+        ``>= 0``: the element is fixed to that group; ``-1``: free.
+    conf_ptr, conf_idx : int arrays, optional
+        Conflict pairs in CSR form (symmetric lists expected).
+    seed : int
+
+    Returns
+    -------
+    (n,) int64 array of group indices.
+
+    Raises
+    ------
+    ValueError
+        If no feasible start was found (bounds, fixed elements or conflicts incompatible, or a
+        very tight instance beyond the greedy's reach).
+    """
+    n = np.asarray(D).shape[0]
+    lo = np.ascontiguousarray(lo, dtype=np.int64)
+    hi = np.ascontiguousarray(hi, dtype=np.int64)
+    if movable_assign is None:
+        fixed = np.full(n, -1, np.int64)
+    else:
+        fixed = np.ascontiguousarray(movable_assign, dtype=np.int64).copy()
+    cptr, cidx = _csr(n, conf_ptr, conf_idx)
+    if lo.sum() > n or hi.sum() < n or np.any(lo > hi):
+        raise ValueError("construct_dense: size bounds cannot hold n elements")
+    if np.any(fixed >= lo.shape[0]):
+        raise ValueError("construct_dense: fixed group index out of range")
+    a, ok = _construct(n, lo, hi, fixed, cptr, cidx, int(seed), 200)
+    if not ok:
+        raise ValueError("construct_dense: no feasible start found")
+    return a
+
+
+def improve_dense(D, assign, lo, hi, *, movable=None, conf_ptr=None, conf_idx=None,
+                  time_limit=10.0, max_work=None, seed=0, progress=None):
+    """Improve a feasible grouping by iterated tabu search (see module docstring).
+
+    Parameters
+    ----------
+    D : (n, n) int array
+        Symmetric, zero diagonal; any sign allowed.
+    assign : (n,) int array
+        Feasible start (sizes within bounds, no conflict pair together).
+    lo, hi : (G,) int arrays
+        Group size bounds.
+    movable : (n,) bool array, optional
+        False = the element keeps its group. Default: all movable.
+    conf_ptr, conf_idx : int arrays, optional
+        Conflict pairs (CSR; either direction listed is enough).
+    time_limit : float
+        Wall-clock seconds (compile time of a cold numba cache is not excluded here).
+    max_work : float, optional
+        Deterministic budget in millions of evaluated neighbours. With ``time_limit=inf`` the
+        result depends only on the inputs and ``seed``.
+    seed : int
+    progress : callable(value: int, elapsed: float), optional
+        Called from Python on new best values, at most about ten times per second.
+
+    Returns
+    -------
+    (best_assign, best_value)
+        int64 (n,) array and its exact objective; never worse than the start.
+    """
+    t0 = time.perf_counter()
+    D = np.ascontiguousarray(D, dtype=np.int64)
+    n = D.shape[0]
+    a0 = np.ascontiguousarray(assign, dtype=np.int64).copy()
+    lo = np.ascontiguousarray(lo, dtype=np.int64)
+    hi = np.ascontiguousarray(hi, dtype=np.int64)
+    G = lo.shape[0]
+    mov = np.ones(n, np.bool_) if movable is None else np.ascontiguousarray(movable, np.bool_)
+    if n and (a0.min() < 0 or a0.max() >= G):
+        raise ValueError("improve_dense: group index out of range")
+    sizes0 = np.bincount(a0, minlength=G) if n else np.zeros(G, np.int64)
+    if np.any(sizes0 < lo) or np.any(sizes0 > hi):
+        raise ValueError("improve_dense: start violates size bounds")
+    start_val = dense_value(D, a0) if n else 0
+    nmov = int(mov.sum())
+    if n < 2 or G < 2 or nmov < 1:
+        return a0, start_val
+
+    # Conflicts as -BIG weights; thr separates "some conflict partner in h" from any real gain.
+    R = int(np.abs(D).sum(axis=1).max())
+    thr = np.int64(_NEG)
+    W = D
+    cptr, cidx = _csr(n, conf_ptr, conf_idx)
+    if cidx.size:
+        rows = np.repeat(np.arange(n), np.diff(cptr))
+        if np.any(a0[rows] == a0[cidx]):
+            raise ValueError("improve_dense: start violates a conflict")
+        big = 16 * (R + 1)
+        deg = int(np.bincount(np.concatenate([rows, cidx]), minlength=n).max())
+        if (deg + 2) * big >= 2**62:
+            raise ValueError("improve_dense: distances too large for conflict encoding")
+        W = D.copy()
+        W[rows, cidx] = -big
+        W[cidx, rows] = -big
+        thr = np.int64(-R - 1)
+    offdiag = W.copy()
+    np.fill_diagonal(offdiag, np.iinfo(np.int64).max)
+    minw = offdiag.min(axis=1)
+    del offdiag
+
+    # Size slack: lower bounds raised to the number of fixed members (they cannot leave).
+    nfixed = np.bincount(a0[~mov], minlength=G)
+    lo_eff = np.maximum(lo, nfixed)
+    can_move = bool(np.any(lo_eff < hi))
+    sign = 1.0 if D.sum() >= 0 else -1.0
+    prm = np.array([_PARAMS["episode"], _PARAMS["tb"], _PARAMS["tr"], _PARAMS["stall"],
+                    _PARAMS["kick"], _PARAMS["pmove"]], dtype=np.float64)
+
+    P = int(_PARAMS["P"])
+    # seed mixing in Python ints (exact, no numpy overflow warnings)
+    mixed = (int(seed) * 0xD1B54A32D192ED03 + 0x8BB84B93962EACC9) & 0xFFFFFFFFFFFFFFFF
+    rng = np.array([mixed], dtype=np.uint64)
+    pa = np.empty((P, n), np.int64)
+    pval = np.empty(P, np.int64)
+    pstall = np.zeros(P, np.int64)
+    a = np.empty(n, np.int64)
+    MT = np.empty((G, n), np.int64)
+    sizes = np.empty(G, np.int64)
+    own = np.empty(n, np.int64)
+    mem = np.empty((G, n), np.int64)
+    cnt = np.empty(G, np.int64)
+    pos = np.empty(n, np.int64)
+    tabu = np.empty((n, G), np.int64)
+    besta = np.empty(n, np.int64)
+    B = np.empty((G, G), np.int64)
+    st = np.zeros(_S_LEN, np.int64)
+    st[_S_WORK] = _init_walkers(W, a0, lo_eff, hi, mov, can_move, thr, pa, pval, a, MT, sizes,
+                                own, mem, cnt, pos, rng, bool(_PARAMS["profile"]), sign,
+                                _PARAMS["pmove"])
+    best = np.array([start_val], np.int64)
+    best_a = a0.copy()
+    k = int(np.argmax(pval))
+    if pval[k] > best[0]:
+        best[0] = pval[k]
+        best_a[:] = pa[k]
+
+    limit = math.inf if max_work is None else float(max_work) * 1e6
+    rate = 5e7  # evaluations per second, re-estimated after every chunk
+    last_report = -1.0
+    reported = best[0]
+    while True:
+        el = time.perf_counter() - t0
+        if el >= time_limit or st[_S_WORK] >= limit:
+            break
+        # ~50 ms chunks: frequent enough for time checks and progress, cheap to call
+        budget = rate * min(0.05, max(time_limit - el, 0.0) + 1e-3)
+        budget = int(max(1.0, min(budget, limit - st[_S_WORK])))
+        c0 = time.perf_counter()
+        spent = _search(W, lo_eff, hi, mov, can_move, thr, pa, pval, pstall, best_a, best, a,
+                        MT, sizes, own, mem, cnt, pos, tabu, besta, B, minw, st, rng, budget,
+                        prm)
+        dt = time.perf_counter() - c0
+        if dt > 1e-4:
+            rate = 0.5 * rate + 0.5 * spent / dt
+        if progress is not None and best[0] > reported:
+            now = time.perf_counter() - t0
+            if now - last_report >= 0.1:
+                progress(int(best[0]), now)
+                last_report = now
+                reported = best[0]
+    if progress is not None and best[0] > reported:
+        progress(int(best[0]), time.perf_counter() - t0)
+    return best_a, int(best[0])

@@ -1,0 +1,138 @@
+"""Fast tests for the compiled dense MDGP kernel (tiny instances, brute-force optima)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from groupmatch.engine._dense_kernel import construct_dense, dense_value, improve_dense
+
+
+def _instance(n, seed, lo_hi, negative=False):
+    rng = np.random.default_rng(seed)
+    low = -50 if negative else 0
+    D = rng.integers(low, 100, size=(n, n))
+    D = np.triu(D, 1)
+    D = (D + D.T).astype(np.int64)
+    lo = np.array([b[0] for b in lo_hi], np.int64)
+    hi = np.array([b[1] for b in lo_hi], np.int64)
+    return D, lo, hi
+
+
+def _brute(D, lo, hi, fixed=None, conflicts=()):
+    n, G = D.shape[0], len(lo)
+    best = None
+    for a in itertools.product(range(G), repeat=n):
+        a = np.array(a)
+        sz = np.bincount(a, minlength=G)
+        if np.any(sz < lo) or np.any(sz > hi):
+            continue
+        if fixed is not None and np.any((fixed >= 0) & (a != fixed)):
+            continue
+        if any(a[i] == a[j] for i, j in conflicts):
+            continue
+        v = dense_value(D, a)
+        best = v if best is None or v > best else best
+    return best
+
+
+def _csr(n, pairs):
+    lists = [[] for _ in range(n)]
+    for i, j in pairs:
+        lists[i].append(j)
+        lists[j].append(i)
+    ptr = np.zeros(n + 1, np.int64)
+    ptr[1:] = np.cumsum([len(x) for x in lists])
+    idx = np.array([j for x in lists for j in x], np.int64)
+    return ptr, idx
+
+
+def _check(D, a, lo, hi):
+    sz = np.bincount(a, minlength=len(lo))
+    assert np.all(sz >= lo) and np.all(sz <= hi)
+
+
+def test_dense_value_matches_pair_loop():
+    D, _, _ = _instance(9, 0, [(3, 3)] * 3, negative=True)
+    a = np.array([0, 1, 2, 0, 1, 2, 0, 1, 2])
+    ref = sum(int(D[i, j]) for i in range(9) for j in range(i + 1, 9) if a[i] == a[j])
+    assert dense_value(D, a) == ref
+
+
+@pytest.mark.parametrize(
+    ("n", "bounds", "seed", "negative"),
+    [
+        (8, [(4, 4), (4, 4)], 1, False),
+        (9, [(2, 5), (2, 4), (1, 3)], 2, False),
+        (9, [(3, 3)] * 3, 3, True),
+        (8, [(1, 6), (1, 6)], 4, True),
+    ],
+)
+def test_reaches_brute_force_optimum(n, bounds, seed, negative):
+    D, lo, hi = _instance(n, seed, bounds, negative)
+    a = construct_dense(D, lo, hi, seed=seed)
+    best, val = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=0.5, seed=seed)
+    _check(D, best, lo, hi)
+    assert val == dense_value(D, best) == _brute(D, lo, hi)
+
+
+def test_fixed_and_conflicts_respected_and_optimal():
+    n = 9
+    D, lo, hi = _instance(n, 5, [(2, 4), (2, 4), (2, 4)])
+    fixed = np.full(n, -1)
+    fixed[0], fixed[4] = 2, 0
+    conflicts = [(1, 2), (2, 3), (5, 6), (0, 7)]
+    ptr, idx = _csr(n, conflicts)
+    a = construct_dense(D, lo, hi, movable_assign=fixed, conf_ptr=ptr, conf_idx=idx, seed=1)
+    assert a[0] == 2 and a[4] == 0
+    assert not any(a[i] == a[j] for i, j in conflicts)
+    mov = fixed < 0
+    best, val = improve_dense(D, a, lo, hi, movable=mov, conf_ptr=ptr, conf_idx=idx,
+                              time_limit=np.inf, max_work=0.5, seed=3)
+    _check(D, best, lo, hi)
+    assert best[0] == 2 and best[4] == 0
+    assert not any(best[i] == best[j] for i, j in conflicts)
+    assert val == dense_value(D, best) == _brute(D, lo, hi, fixed, conflicts)
+
+
+def test_deterministic_with_max_work():
+    D, lo, hi = _instance(60, 7, [(8, 14)] * 5)
+    a = construct_dense(D, lo, hi, seed=0)
+    r1 = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=3, seed=11)
+    r2 = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=3, seed=11)
+    assert r1[1] == r2[1]
+    assert np.array_equal(r1[0], r2[0])
+
+
+def test_never_worse_than_start_and_progress():
+    D, lo, hi = _instance(40, 8, [(10, 10)] * 4)
+    a = construct_dense(D, lo, hi, seed=0)
+    calls = []
+    best, val = improve_dense(D, a, lo, hi, time_limit=0.3,
+                              progress=lambda v, t: calls.append((v, t)))
+    assert val >= dense_value(D, a)
+    assert val == dense_value(D, best)
+    assert calls and calls[-1][0] == val
+    assert all(x[0] < y[0] for x, y in zip(calls, calls[1:], strict=False))
+
+
+def test_trivial_cases_return_start():
+    D, lo, hi = _instance(6, 9, [(6, 6)])
+    a = np.zeros(6, np.int64)
+    best, val = improve_dense(D, a, lo, hi, time_limit=0.1)
+    assert np.array_equal(best, a) and val == dense_value(D, a)
+    D, lo, hi = _instance(6, 9, [(3, 3), (3, 3)])
+    a = np.array([0, 0, 0, 1, 1, 1])
+    best, _ = improve_dense(D, a, lo, hi, movable=np.zeros(6, bool), time_limit=0.1)
+    assert np.array_equal(best, a)
+
+
+def test_construct_raises_when_infeasible():
+    D, lo, hi = _instance(4, 0, [(2, 2), (2, 2)])
+    ptr, idx = _csr(4, [(0, 1), (0, 2), (1, 2)])  # a triangle cannot fit in two groups
+    with pytest.raises(ValueError):
+        construct_dense(D, lo, hi, conf_ptr=ptr, conf_idx=idx)
+    with pytest.raises(ValueError):
+        construct_dense(D, np.array([3, 3]), np.array([3, 3]))
