@@ -17,12 +17,12 @@ def test_bounds_hold_for_every_grouping(seed, sizes):
     rng = np.random.default_rng(seed)
     n = int(sum(a for a, _ in sizes) + rng.integers(0, 1 + sum(b - a for a, b in sizes)))
     df = pd.DataFrame({
-        "id": range(n), "department": rng.choice(list("xyz"), n),
+        "id": range(n), "department": rng.choice(list("xyz"), n), "tenure_years": rng.random(n) * 9,
         "needs": [";".join(rng.choice(list("abc"), int(rng.integers(0, 3)), replace=False))
                   for _ in range(n)],
     })
     roster = gm.Roster.from_frame(df)
-    for term in (gm.Diversity("department"), gm.SharedNeeds()):
+    for term in (gm.Diversity("department"), gm.SharedNeeds(), gm.Diversity("tenure_years")):
         spec = gm.PeerGroups(size=sizes, terms=[term])
         problem = spec.resolve(n)
         bound = term.upper_bound(roster, problem.lo, problem.hi)

@@ -158,9 +158,10 @@ def _solve_exact(roster, problem, time_limit, seed, workers, deterministic, prog
     people = np.arange(roster.n)
     groups = np.arange(problem.n_groups)
     symmetry = _interchangeable_groups(problem)
-    hint = _warm_start(roster, problem, time_limit * HINT_SHARE, seed, deterministic)
+    warm = min(time_limit * HINT_SHARE, 0.25 + 0.01 * roster.n)  # tiny models need little
+    hint = _warm_start(roster, problem, warm, seed, deterministic)
     if hint is not None:
-        time_limit -= time_limit * HINT_SHARE
+        time_limit -= warm
         hint = canonical(hint, problem.lo, problem.hi)  # agrees with the symmetry breaking
     built = build(roster, problem, people, groups, symmetry=symmetry, hint=hint)
     out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,

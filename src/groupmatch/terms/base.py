@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -206,20 +207,23 @@ class Term:
 def weights_to_int(weights: list[float], labels: list[str]) -> list[int]:
     """Scale term weights to integers in one place (CP-SAT takes integers only).
 
-    Integral weights are kept. Otherwise all weights are multiplied by the smallest power of ten
-    (up to 10^3) that makes them integral; beyond that they are rounded with a ScalingWarning.
+    Integral weights are kept. Otherwise all weights are multiplied by the least common
+    denominator of their fractions (denominators up to 1000, so 0.125 and 1/3 are exact);
+    weights that need more precision are rounded to 3 decimals with a ScalingWarning.
 
     Examples
     --------
     >>> weights_to_int([1, 2], ["a", "b"])
     [1, 2]
-    >>> weights_to_int([0.5, 2], ["a", "b"])
-    [5, 20]
+    >>> weights_to_int([0.5, 2, 0.125], ["a", "b", "c"])
+    [4, 16, 1]
     """
-    for power in range(4):
-        scaled = [w * 10**power for w in weights]
-        if all(math.isclose(s, round(s), abs_tol=1e-9) for s in scaled):
-            return [int(round(s)) for s in scaled]
+    fractions = [Fraction(w).limit_denominator(1000) for w in weights]
+    if all(math.isclose(float(f), w, rel_tol=1e-9, abs_tol=1e-12)
+           for f, w in zip(fractions, weights, strict=True)):
+        scale = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+        if scale <= 10**6:
+            return [int(f * scale) for f in fractions]
     scaled = [w * 1000 for w in weights]
     lost = [lab for lab, s in zip(labels, scaled, strict=True) if abs(s - round(s)) > 1e-9]
     warnings.warn(
