@@ -33,3 +33,8 @@ def test_mdgp_smoke(tmp_path):
 @pytest.mark.skipif(not (SHARED / "employees").exists(), reason="../shared/data not present")
 def test_hr_attrition_smoke():
     assert "pct_of_bound" in _run("hr_attrition.py")
+
+
+@pytest.mark.skipif(not (SHARED / "employees").exists(), reason="../shared/data not present")
+def test_peers_smoke():
+    assert "groupmatch" in _run("peers.py")

@@ -76,6 +76,22 @@ class SizeBounds(Term):
                 "allowed": (self.lo[group], self.hi[group])}
 
 
+class _ListedPairs:
+    """Mixin for rules over a user-given list of id pairs (validated once, resolved to rows)."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, type(self).__name__)))
+
+    def validate(self, roster, n_groups):
+        self._pairs(roster)
+
+    def _pairs(self, roster) -> np.ndarray:
+        if not self.pairs:
+            return np.zeros((0, 2), dtype=np.int64)
+        flat = roster.rows_of([x for p in self.pairs for x in p], type(self).__name__)
+        return flat.reshape(-1, 2)
+
+
 class _ApartRule(Term):
     """Shared machinery of rules that keep listed pairs out of the same group."""
 
@@ -162,7 +178,7 @@ class NotWithManager(_ApartRule):
 
 
 @dataclass(frozen=True, eq=False)
-class CannotGroup(_ApartRule):
+class CannotGroup(_ListedPairs, _ApartRule):
     """Hard rule: the listed pairs of ids never share a group.
 
     Examples
@@ -174,18 +190,6 @@ class CannotGroup(_ApartRule):
 
     pairs: Sequence[tuple[object, object]] = ()
 
-    def __post_init__(self):
-        object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, "CannotGroup")))
-
-    def validate(self, roster, n_groups):
-        self._pairs(roster)
-
-    def _pairs(self, roster) -> np.ndarray:
-        if not self.pairs:
-            return np.zeros((0, 2), dtype=np.int64)
-        flat = roster.rows_of([x for p in self.pairs for x in p], "CannotGroup")
-        return flat.reshape(-1, 2)
-
     def prechecks(self, roster, lo, hi):
         p = self._pairs(roster)
         same = p[p[:, 0] == p[:, 1]]
@@ -195,7 +199,7 @@ class CannotGroup(_ApartRule):
 
 
 @dataclass(frozen=True, eq=False)
-class MustGroup(Term):
+class MustGroup(_ListedPairs, Term):
     """Hard rule: the listed pairs of ids share a group (chains join into one unit).
 
     Examples
@@ -207,17 +211,6 @@ class MustGroup(Term):
 
     pairs: Sequence[tuple[object, object]] = ()
     hard: ClassVar[bool] = True
-
-    def __post_init__(self):
-        object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, "MustGroup")))
-
-    def validate(self, roster, n_groups):
-        self._pairs(roster)
-
-    def _pairs(self, roster) -> np.ndarray:
-        if not self.pairs:
-            return np.zeros((0, 2), dtype=np.int64)
-        return roster.rows_of([x for p in self.pairs for x in p], "MustGroup").reshape(-1, 2)
 
     def units(self, roster) -> list[list[int]]:
         """Connected groups of people that must stay together."""
