@@ -23,7 +23,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/python -m ruff check src tests benchmarks
+	$(BIN)/python -m ruff check .
 
 clean:
 	rm -rf $(VENV)
