@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 
+import numpy as np
 import pandas as pd
 
 from . import datasets
@@ -118,7 +119,7 @@ def _print_grouping(roster, grouping, show: list[str], needs: str | None, limit:
     a = grouping.assignment_array()
     shown = grouping.groups if not limit else grouping.groups.head(limit)
     for g in shown["group"].tolist():
-        rows = [i for i in range(roster.n) if a[i] == g]
+        rows = np.flatnonzero(a == g).tolist()
         print(f"\ngroup {g} ({len(rows)} people)")
         for i in rows:
             who = frame.iloc[i][name_col] if name_col else roster.ids[i]

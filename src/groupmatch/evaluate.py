@@ -46,13 +46,8 @@ def as_assignment(roster: Roster, problem: Problem, assignment) -> np.ndarray:
     if isinstance(assignment, pd.DataFrame):
         if not {"id", "group"} <= set(assignment.columns):
             raise InputError("An assignment DataFrame needs columns 'id' and 'group'.")
-        rows = roster.rows_of(assignment["id"].tolist(), "The assignment")
-        values = np.full(roster.n, -1, dtype=object)
-        values[rows] = assignment["group"].to_numpy(dtype=object)
-        missing = np.setdiff1d(np.arange(roster.n), rows)
-        values[missing] = None
-        assignment = values
-    elif isinstance(assignment, pd.Series) and not isinstance(assignment.index, pd.RangeIndex):
+        assignment = assignment.set_index("id")["group"]
+    if isinstance(assignment, pd.Series) and not isinstance(assignment.index, pd.RangeIndex):
         rows = roster.rows_of(assignment.index.tolist(), "The assignment")
         values = np.full(roster.n, None, dtype=object)
         values[rows] = assignment.to_numpy(dtype=object)
@@ -61,13 +56,12 @@ def as_assignment(roster: Roster, problem: Problem, assignment) -> np.ndarray:
     if a.ndim != 1 or len(a) != roster.n:
         raise InputError(f"The assignment must have one entry per person ({roster.n}); "
                          f"got shape {np.shape(a)}.")
-    missing = pd.isna(pd.Series(a, dtype=object)).to_numpy()
     if np.issubdtype(a.dtype, np.integer):
         out = a.astype(np.int64)
         if ((out >= -1) & (out < problem.n_groups)).all():
             return out
     labels = pd.Series(a, dtype=object)
-    placed = ~missing & (labels.astype(str) != "-1").to_numpy()
+    placed = (~labels.isna() & (labels.astype(str) != "-1")).to_numpy()
     codes, uniques = pd.factorize(labels[placed], sort=False)
     if len(np.unique(problem.lo)) > 1 or len(np.unique(problem.hi)) > 1:
         raise InputError("With one size range per group, the assignment must use group indices "
@@ -100,11 +94,8 @@ def score(roster: Roster, spec, assignment) -> dict[str, int]:
     {'diversity[department]': 2, 'total': 2}
     """
     problem, a, n_groups = _resolve(roster, spec, assignment)
-    out = {}
-    for term, w in zip(problem.terms, problem.weights, strict=True):
-        if term.hard:
-            continue
-        out[term.label] = w * int(term.group_values(roster, a, n_groups).sum())
+    values = problem.soft_values(roster, a, n_groups)
+    out = {label: w * int(v.sum()) for label, (w, v) in values.items()}
     out["total"] = int(sum(out.values()))
     return out
 

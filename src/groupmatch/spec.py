@@ -38,6 +38,20 @@ class Problem:
     def n_groups(self) -> int:
         return len(self.lo)
 
+    def soft_values(self, roster, assignment: np.ndarray, n_groups: int | None = None):
+        """``{label: (weight, per-group values)}`` for every soft term: the one place the
+        objective is computed with numpy (score, the search and the result all use it)."""
+        g = self.n_groups if n_groups is None else n_groups
+        return {
+            t.label: (w, t.group_values(roster, assignment, g))
+            for t, w in zip(self.terms, self.weights, strict=True)
+            if not t.hard
+        }
+
+    def objective(self, roster, assignment: np.ndarray) -> int:
+        """Σ weight × value over soft terms, the integers CP-SAT maximises."""
+        return sum(w * int(v.sum()) for w, v in self.soft_values(roster, assignment).values())
+
 
 @dataclass(frozen=True)
 class PeerGroups:

@@ -32,17 +32,6 @@ EXACT_LIMIT = 200  # people × groups up to which the single exact model is the 
 HINT_SHARE = 0.2  # share of the time the exact path spends on a local-search warm start
 
 
-def _score_fn(roster, problem):
-    pairs = [(t, w) for t, w in zip(problem.terms, problem.weights, strict=True)
-             if not t.hard and w != 0]
-
-    def score(a: np.ndarray) -> int:
-        g = problem.n_groups
-        return int(sum(w * int(t.group_values(roster, a, g).sum()) for t, w in pairs))
-
-    return score
-
-
 def solve(
     roster,
     spec,
@@ -101,7 +90,9 @@ def solve(
     for term in problem.terms:
         term.prechecks(roster, problem.lo, problem.hi)
     seed, rng = check_random_state(random_state)
-    score_fn = _score_fn(roster, problem)
+    def score_fn(a: np.ndarray) -> int:
+        return problem.objective(roster, a)
+
     settings = {
         "time_limit": float(time_limit), "random_state": random_state, "seed": seed,
         "workers": 1 if deterministic else workers, "deterministic": deterministic,

@@ -18,8 +18,8 @@ __all__ = ["lns"]
 WINDOW_PEOPLE = 36  # people freed per step: small enough for CP-SAT to solve in a fraction of a s
 
 
-def _pick_groups(rng, n_groups: int, sizes: np.ndarray, bounds_key: np.ndarray) -> np.ndarray:
-    """A few random groups (of one bounds class when possible) holding ~WINDOW_PEOPLE people."""
+def _pick_groups(rng, n_groups: int, sizes: np.ndarray) -> np.ndarray:
+    """A few random groups holding about WINDOW_PEOPLE people between them."""
     mean = max(float(sizes.mean()), 1.0)
     k = int(min(n_groups, max(2, round(WINDOW_PEOPLE / mean))))
     return np.sort(rng.choice(n_groups, size=k, replace=False))
@@ -44,7 +44,6 @@ def lns(
     """Improve ``assignment`` until ``deadline`` (or ``steps`` steps); return (a, value, steps)."""
     a = assignment.copy()
     n_groups = problem.n_groups
-    bounds_key = problem.lo * 100_003 + problem.hi
     done = 0
     while True:
         if steps is not None and done >= steps:
@@ -53,7 +52,7 @@ def lns(
         if steps is None and remaining <= 0.05:
             break
         sizes = np.bincount(a[a >= 0], minlength=n_groups)
-        groups = _pick_groups(rng, n_groups, sizes, bounds_key)
+        groups = _pick_groups(rng, n_groups, sizes)
         people = np.flatnonzero(np.isin(a, groups))
         if len(people) == 0:
             done += 1

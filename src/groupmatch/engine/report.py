@@ -25,13 +25,9 @@ def make_grouping(roster, problem, assignment, status: Status, bound, wall: floa
     a = canonical(assignment, problem.lo, problem.hi)
     a.setflags(write=False)
     n_groups = problem.n_groups
-    breakdown, columns = {}, {}
-    for term, w in zip(problem.terms, problem.weights, strict=True):
-        if term.hard:
-            continue
-        values = term.group_values(roster, a, n_groups)
-        columns[term.label] = values
-        breakdown[term.label] = w * int(values.sum())
+    soft = problem.soft_values(roster, a)
+    columns = {label: v for label, (_, v) in soft.items()}
+    breakdown = {label: w * int(v.sum()) for label, (w, v) in soft.items()}
     objective = int(sum(breakdown.values()))
     if solver_objective is not None and solver_objective != objective:
         raise AssertionError(  # an internal consistency check, never user input
