@@ -21,10 +21,13 @@ from .exceptions import (
     NoSolutionError,
     ScalingWarning,
 )
+from .modes import BalanceLoad, FacilitatedGroups
 from .result import Grouping, Status
 from .roster import Roster
+from .rounds import RoundsPlan, plan_rounds, plan_sessions
 from .spec import PeerGroups
 from .terms import (
+    AvoidRepeats,
     CannotGroup,
     Diversity,
     MustGroup,
@@ -35,13 +38,16 @@ from .terms import (
     Term,
     Violation,
 )
+from .terms.history import met_pairs
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "FacilitatedGroups", "BalanceLoad",
     "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
     "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",
     "GroupMatchError", "InputError", "InfeasibleError", "NoSolutionError",
     "GroupMatchWarning", "ScalingWarning", "datasets", "__version__",
+    "AvoidRepeats", "met_pairs", "plan_rounds", "plan_sessions", "RoundsPlan",
 ]

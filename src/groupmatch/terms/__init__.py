@@ -2,6 +2,7 @@
 
 from .base import ModelContext, SearchComponent, Term, Violation
 from .diversity import Diversity, PairwiseDiversity
+from .history import AvoidRepeats, met_pairs
 from .needs import SharedNeeds
 from .rules import CannotGroup, MustGroup, NotWithManager, SizeBounds
 
@@ -9,4 +10,5 @@ __all__ = [
     "Term", "ModelContext", "SearchComponent", "Violation",
     "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",
+    "AvoidRepeats", "met_pairs",
 ]
