@@ -21,7 +21,6 @@ from .exceptions import (
     NoSolutionError,
     ScalingWarning,
 )
-from .modes import BalanceLoad, FacilitatedGroups
 from .result import Grouping, Status
 from .roster import Roster
 from .rounds import RoundsPlan, plan_rounds, plan_sessions
@@ -43,7 +42,6 @@ from .terms.history import met_pairs
 __version__ = "0.1.0"
 
 __all__ = [
-    "FacilitatedGroups", "BalanceLoad",
     "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
     "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",
