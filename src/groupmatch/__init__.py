@@ -10,7 +10,8 @@ Examples
 []
 """
 
-from . import datasets
+from . import datasets, plots
+from .comparison import compare
 from .engine.core import solve
 from .evaluate import check, score
 from .exceptions import (
@@ -21,6 +22,9 @@ from .exceptions import (
     NoSolutionError,
     ScalingWarning,
 )
+from .exports import export
+from .programme import Programme, load_programme
+from .progress import ProgressLog
 from .result import Grouping, Status
 from .roster import Roster
 from .rounds import RoundsPlan, plan_rounds, plan_sessions
@@ -42,6 +46,7 @@ from .terms.history import met_pairs
 __version__ = "0.1.0"
 
 __all__ = [
+    "compare", "export", "plots", "ProgressLog", "Programme", "load_programme",
     "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
     "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",

@@ -1,4 +1,6 @@
-"""Command line: ``groupmatch solve`` for any CSV, ``groupmatch demo`` for the bundled sample."""
+"""Command line: ``groupmatch solve`` (a CSV with flags, or a programme file), ``groupmatch report``
+(an HTML report of a solve or of an existing assignment) and ``groupmatch demo`` (the bundled
+sample)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,17 @@ import argparse
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import datasets
 from .engine.core import solve
-from .evaluate import check
-from .exceptions import GroupMatchError
+from .evaluate import as_assignment, check
+from .exceptions import GroupMatchError, InputError
+from .programme import load_programme
+from .progress import ProgressLog
 from .roster import Roster
 from .spec import PeerGroups
 from .terms import Diversity, NotWithManager, SharedNeeds
@@ -33,11 +38,12 @@ def _csv_list(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="groupmatch", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("solve", help="group the people in a CSV file")
-    s.add_argument("csv", help="people table, one row per person")
+def _problem_args(s: argparse.ArgumentParser) -> None:
+    """How the people and the groups are described: a programme file, or a CSV and flags."""
+    s.add_argument("csv", nargs="?", default=None, help="people table, one row per person")
+    s.add_argument("--programme", metavar="TOML", default=None,
+                   help="programme file declaring roster, mode, terms and limits "
+                        "(see examples/peer_programme.toml); replaces the CSV and flags")
     s.add_argument("--id", default="id", help="id column (default: id)")
     s.add_argument("--size", type=_size, default=(4, 6), help="group size, e.g. 5 or 4-6")
     s.add_argument("--diversity", type=_csv_list, default=[],
@@ -48,8 +54,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="multi-valued column whose shared values to reward, e.g. needs")
     s.add_argument("--manager", metavar="COLUMN", default=None,
                    help="manager id column; keeps reporting lines apart")
+    s.add_argument("--include-sensitive", action="store_true",
+                   help="also write the roster's sensitive columns to the CSV and report")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="groupmatch", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("solve", help="group the people in a CSV file or a programme file")
+    _problem_args(s)
     _common(s)
-    s.add_argument("--out", default=None, help="write one row per person (id, group) here")
+    s.add_argument("--out", default=None,
+                   help="write one row per person here (CSV) and the HTML report next to it "
+                        "(default with --programme: its [output] csv)")
+    r = sub.add_parser("report", help="write a self-contained HTML report")
+    _problem_args(r)
+    _common(r)
+    r.add_argument("--assignments", metavar="CSV", default=None,
+                   help="report on this existing assignment (columns id, group) instead of "
+                        "solving")
+    r.add_argument("--out", required=True, help="the HTML file to write")
     d = sub.add_parser("demo", help="group the bundled 300-person sample organisation")
     _common(d)
     return p
@@ -92,20 +116,36 @@ class _ProgressBar:
         self.stream.flush()
 
 
-def _solve_with_progress(roster, spec, args):
+def _solve_options(args, programme=None) -> dict:
+    """Programme options, overridden by flags given on the command line."""
+    options = {"time_limit": 10.0, "random_state": 0}
+    if programme is not None:
+        options.update(programme.solve_options)
+    for flag, key in (("time_limit", "time_limit"), ("seed", "random_state"),
+                      ("workers", "workers")):
+        if getattr(args, flag) is not None:
+            options[key] = getattr(args, flag)
+    return options
+
+
+def _solve_with_progress(roster, spec, args, programme=None):
     show = args.progress if args.progress is not None else sys.stderr.isatty()
-    kwargs = dict(time_limit=args.time_limit, random_state=args.seed, workers=args.workers)
+    options = _solve_options(args, programme)
+    log = ProgressLog()
     if not show:
-        return solve(roster, spec, **kwargs)
-    with _ProgressBar(args.time_limit) as bar:
-        return solve(roster, spec, progress=bar, **kwargs)
+        return solve(roster, spec, progress=log, **options), log
+    with _ProgressBar(options["time_limit"]) as bar:
+        log = ProgressLog(forward=bar)
+        return solve(roster, spec, progress=log, **options), log
 
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar on stderr (default: when it is a terminal)")
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds (default: the programme's, else 10)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed (default: the programme's, else 0)")
     p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
 
 
@@ -144,14 +184,17 @@ def _demo(args) -> int:
     print(f"groupmatch demo: {roster.n} people from the bundled sample organisation, peer "
           "groups of 4-6, diverse in department, site, level, gender and tenure, sharing "
           "learning needs, nobody with their manager.\n")
-    grouping = _solve_with_progress(roster, spec, args).raise_for_status()
+    grouping = _solve_with_progress(roster, spec, args)[0].raise_for_status()
     _print_grouping(roster, grouping, cats, "needs", limit=8)
     problems = check(roster, spec, grouping)
     print(f"\nhard rules: {'all hold' if not problems else problems}")
     return 0
 
 
-def _solve(args) -> int:
+def _from_flags(args):
+    """Roster and peer spec from a CSV and the command-line flags."""
+    if args.csv is None:
+        raise InputError("Give a people CSV file or --programme FILE.")
     df = pd.read_csv(args.csv)
     numeric = [c for c in args.diversity if c in args.numeric]
     cats = [c for c in args.diversity if c not in args.numeric]
@@ -164,20 +207,77 @@ def _solve(args) -> int:
         terms.append(SharedNeeds(column=args.shared_needs))
     if args.manager:
         terms.append(NotWithManager())
-    spec = PeerGroups(size=args.size, terms=terms)
-    grouping = _solve_with_progress(roster, spec, args).raise_for_status()
-    _print_grouping(roster, grouping, cats, args.shared_needs, limit=5)
-    if args.out:
-        grouping.assignments[["id", "group"]].to_csv(args.out, index=False)
-        print(f"\nwrote {args.out}")
+    return roster, PeerGroups(size=args.size, terms=terms)
+
+
+def _problem(args):
+    """(roster, spec, programme or None, columns to print, needs column to print)."""
+    if args.programme is not None:
+        if args.csv is not None:
+            raise InputError("Give either a CSV file or --programme, not both.")
+        prog = load_programme(args.programme)
+        roster = prog.roster
+        shown = [c for c in roster.categorical if c not in roster.sensitive][:4]
+        needs = next((t.column for t in prog.spec.terms if t.label.startswith("shared[")), None)
+        return roster, prog.spec, prog, shown, needs
+    roster, spec = _from_flags(args)
+    cats = [c for c in args.diversity if c not in args.numeric]
+    return roster, spec, None, cats, args.shared_needs
+
+
+def _write_outputs(grouping, log, csv_path, html_path, include_sensitive) -> None:
+    if csv_path is not None:
+        grouping.to_csv(csv_path, include_sensitive=include_sensitive)
+        print(f"\nwrote {csv_path}")
+    if html_path is not None:
+        grouping.to_html(html_path, progress=log, include_sensitive=include_sensitive)
+        print(f"wrote {html_path}")
+
+
+def _solve(args) -> int:
+    roster, spec, prog, shown, needs = _problem(args)
+    grouping, log = _solve_with_progress(roster, spec, args, prog)
+    grouping.raise_for_status()
+    _print_grouping(roster, grouping, shown, needs, limit=5)
+    out = Path(args.out) if args.out else (prog.csv if prog is not None else None)
+    _write_outputs(grouping, log, out, None if out is None else out.with_suffix(".html"),
+                   args.include_sensitive)
     return 0
+
+
+def _report(args) -> int:
+    roster, spec, prog, _, _ = _problem(args)
+    if args.assignments is None:
+        grouping, log = _solve_with_progress(roster, spec, args, prog)
+        grouping.raise_for_status()
+    else:
+        grouping, log = _evaluated(roster, spec, args.assignments), None
+    _write_outputs(grouping, log, None, Path(args.out), args.include_sensitive)
+    return 0
+
+
+def _evaluated(roster, spec, path):
+    """A Grouping for an existing assignment file (id, group), scored but not solved."""
+    from .engine.report import make_grouping
+    from .evaluate import problem_for
+    from .result import Status
+
+    table = pd.read_csv(path)
+    problem = problem_for(roster, spec)
+    a = as_assignment(roster, problem, table)
+    settings = {"method": "evaluated", "source": str(path)}
+    grouping = make_grouping(roster, problem, a, Status.FEASIBLE, None, 0.0, settings)
+    broken = check(roster, problem, a)
+    print(f"evaluated {path}: objective {grouping.objective}, "
+          f"{len(broken)} hard-rule violations")
+    return grouping
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``groupmatch`` command."""
     args = _parser().parse_args(argv)
     try:
-        return _demo(args) if args.command == "demo" else _solve(args)
+        return {"demo": _demo, "solve": _solve, "report": _report}[args.command](args)
     except (GroupMatchError, FileNotFoundError) as err:
         print(f"groupmatch: error: {err}", file=sys.stderr)
         return 2

@@ -136,8 +136,10 @@ class Grouping:
         raise GroupMatchError(f"The solver reported an invalid model: {self.message}. "
                               "This is a bug in groupmatch; please report it.")
 
-    def explain(self, group: int) -> pd.DataFrame:
-        """What each term sees in one group: one row per term.
+    def explain(self, group: int, *, include_sensitive: bool = False) -> pd.DataFrame:
+        """What each term sees in one group: one row per term, plain words in ``.attrs["summary"]``.
+
+        See :func:`groupmatch.explain.explain_group`.
 
         Examples
         --------
@@ -148,27 +150,57 @@ class Grouping:
         >>> int(g.explain(0).loc["diversity[department]", "value"])
         1
         """
-        if self._array is None:
-            raise GroupMatchError("This grouping has no solution to explain.")
-        if not 0 <= group < self._problem.n_groups:
-            raise GroupMatchError(f"Group {group} does not exist; groups are numbered 0.."
-                                  f"{self._problem.n_groups - 1}.")
-        rows = []
-        n_groups = self._problem.n_groups
-        for term, w in zip(self._problem.terms, self._problem.weights, strict=True):
-            details = term.explain(self._roster, self._array, group)
-            if term.hard:
-                broken = [v for v in term.violations(self._roster, self._array, n_groups)
-                          if group in v.groups]
-                rows.append({"term": term.label, "kind": "rule", "weight": None,
-                             "value": None, "contribution": None,
-                             "holds": not broken, "details": details})
-            else:
-                value = int(term.group_values(self._roster, self._array, n_groups)[group])
-                rows.append({"term": term.label, "kind": "objective", "weight": w,
-                             "value": value, "contribution": w * value, "holds": None,
-                             "details": details})
-        table = pd.DataFrame(rows).set_index("term")
-        for col in ("weight", "value", "contribution"):
-            table[col] = table[col].astype("Int64")
-        return table
+        from .explain import explain_group
+
+        return explain_group(self, group, include_sensitive=include_sensitive)
+
+    def explain_person(self, person, *, alternatives: int = 3,
+                       include_sensitive: bool = False) -> pd.DataFrame:
+        """Why a person is in their group, and the objective change of the best moves elsewhere.
+
+        See :func:`groupmatch.explain.explain_person`.
+
+        Examples
+        --------
+        >>> import groupmatch as gm, pandas as pd
+        >>> df = pd.DataFrame({"id": list("abcdef"), "department": list("xxxyyy")})
+        >>> g = gm.solve(gm.Roster.from_frame(df),
+        ...              gm.PeerGroups(size=3, terms=[gm.Diversity("department")]))
+        >>> int(g.explain_person("a")["delta"].max())
+        0
+        """
+        from .explain import explain_person
+
+        return explain_person(self, person, alternatives=alternatives,
+                              include_sensitive=include_sensitive)
+
+    # -- sharing: thin wrappers over groupmatch.exports, .graph, .htmlreport -----------------
+    def to_csv(self, path, *, include_sensitive: bool = False):
+        """Write one row per (person, group) with the roster's columns; see gm.export."""
+        from .exports import export
+
+        return export(self, path, format="csv", include_sensitive=include_sensitive)
+
+    def to_excel(self, path, *, include_sensitive: bool = False):
+        """Write an Excel workbook (sheets assignments, groups, summary); see gm.export."""
+        from .exports import export
+
+        return export(self, path, format="excel", include_sensitive=include_sensitive)
+
+    def to_json(self, path=None, *, include_sensitive: bool = False):
+        """Write (or return, when ``path`` is None) a JSON document; see gm.export."""
+        from .exports import export
+
+        return export(self, path, format="json", include_sensitive=include_sensitive)
+
+    def to_networkx(self, *, include_sensitive: bool = False):
+        """People and groups as a networkx Graph; see :func:`groupmatch.graph.to_networkx`."""
+        from .graph import to_networkx
+
+        return to_networkx(self, include_sensitive=include_sensitive)
+
+    def to_html(self, path=None, *, progress=None, include_sensitive: bool = False):
+        """A self-contained HTML report; see :func:`groupmatch.htmlreport.to_html`."""
+        from .htmlreport import to_html
+
+        return to_html(self, path, progress=progress, include_sensitive=include_sensitive)

@@ -1,0 +1,118 @@
+"""Two groupings of the same roster side by side."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .evaluate import as_assignment, check
+from .exceptions import InputError
+from .terms.base import pairs
+
+__all__ = ["compare"]
+
+EXACT_MATCHING_LIMIT = 400  # groups up to which groups are matched optimally (else greedily)
+
+
+def _group_scores(roster, problem, a) -> np.ndarray:
+    n_groups = max(problem.n_groups, int(a.max()) + 1)
+    total = np.zeros(n_groups, dtype=np.int64)
+    for w, values in problem.soft_values(roster, a, n_groups).values():
+        total += w * np.asarray(values, dtype=np.int64)
+    sizes = np.bincount(a[a >= 0], minlength=n_groups)
+    return total[sizes > 0]
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> pd.Series:
+    both = (a >= 0) & (b >= 0)
+    return pd.Series(1, index=pd.MultiIndex.from_arrays([a[both], b[both]])).groupby(
+        level=[0, 1]).sum()
+
+
+def _people_moved(a: np.ndarray, b: np.ndarray) -> int:
+    """People not in the group matched to theirs (groups paired to keep most people)."""
+    overlap = _overlap(a, b)
+    n_groups = max(len(np.unique(a[a >= 0])), len(np.unique(b[b >= 0])))
+    if n_groups <= EXACT_MATCHING_LIMIT:
+        graph = nx.Graph()
+        graph.add_weighted_edges_from((("a", ga), ("b", gb), int(c))
+                                      for (ga, gb), c in overlap.items())
+        kept = sum(graph.edges[u, v]["weight"]
+                   for u, v in nx.max_weight_matching(graph))
+    else:
+        kept, used_a, used_b = 0, set(), set()
+        for (ga, gb), c in overlap.sort_values(ascending=False).items():
+            if ga not in used_a and gb not in used_b:
+                kept += int(c)
+                used_a.add(ga)
+                used_b.add(gb)
+    placed = int(np.count_nonzero((a >= 0) | (b >= 0)))
+    return placed - int(kept)
+
+
+def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
+    """Side-by-side metrics of two groupings of the same roster.
+
+    ``a`` must be a :class:`Grouping`; ``b`` a Grouping or any assignment
+    :func:`groupmatch.score` accepts (for example another tool's labels), which is then scored
+    with ``a``'s spec. Rows: objective under each spec, each term's weighted contribution,
+    worst and median group score, hard-rule violations, number of groups, people moved (after
+    pairing the groups of ``a`` and ``b`` that share most people) and the share of ``a``'s
+    co-member pairs still together in ``b``.
+
+    Examples
+    --------
+    >>> import groupmatch as gm, pandas as pd
+    >>> df = pd.DataFrame({"id": list("abcdef"), "department": list("xxxyyy")})
+    >>> roster = gm.Roster.from_frame(df)
+    >>> g = gm.solve(roster, gm.PeerGroups(size=3, terms=[gm.Diversity("department")]))
+    >>> table = gm.compare(g, [0, 0, 0, 1, 1, 1])
+    >>> table.loc[["objective", "people moved"]].to_dict("index")
+    {'objective': {'a': 4, 'b': 0, 'change': -4}, 'people moved': {'a': 0, 'b': 2, 'change': 2}}
+    """
+    if a._array is None:
+        raise InputError("compare needs a grouping with a solution as its first argument.")
+    roster = a._roster
+    if getattr(b, "_roster", roster) is not roster and not np.array_equal(
+            np.asarray(b._roster.ids, dtype=str), np.asarray(roster.ids, dtype=str)):
+        raise InputError("compare needs two groupings of the same roster (same ids, same order).")
+    problem_a = a._problem
+    problem_b = getattr(b, "_problem", None) or problem_a
+    arr_a = a.assignment_array()
+    arr_b = as_assignment(roster, problem_a, b)
+    rows: dict[str, tuple] = {}
+
+    def total(problem, arr):
+        n_groups = max(problem.n_groups, int(arr.max()) + 1)
+        return sum(w * int(v.sum()) for w, v in problem.soft_values(roster, arr, n_groups).values())
+
+    def terms(problem, arr):
+        n_groups = max(problem.n_groups, int(arr.max()) + 1)
+        return {k: w * int(v.sum()) for k, (w, v) in problem.soft_values(roster, arr,
+                                                                             n_groups).items()}
+
+    rows["objective"] = (total(problem_a, arr_a), total(problem_b, arr_b))
+    if problem_b is not problem_a:
+        rows["objective under a's spec"] = (total(problem_a, arr_a), total(problem_a, arr_b))
+        rows["objective under b's spec"] = (total(problem_b, arr_a), total(problem_b, arr_b))
+    ta, tb = terms(problem_a, arr_a), terms(problem_b, arr_b)
+    for label in dict.fromkeys([*ta, *tb]):
+        rows[label] = (ta.get(label), tb.get(label))
+    sa, sb = _group_scores(roster, problem_a, arr_a), _group_scores(roster, problem_b, arr_b)
+    rows["worst group score"] = (int(sa.min()), int(sb.min()))
+    rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
+    rows["hard-rule violations"] = (len(check(roster, problem_a, arr_a)),
+                                    len(check(roster, problem_b, arr_b)))
+    rows["groups"] = (len(np.unique(arr_a[arr_a >= 0])), len(np.unique(arr_b[arr_b >= 0])))
+    rows["people moved"] = (0, _people_moved(arr_a, arr_b))
+    together = int(pairs(_overlap(arr_a, arr_b).to_numpy()).sum())
+    pairs_a = int(pairs(np.bincount(arr_a[arr_a >= 0])).sum())
+    rows["pairs still together"] = (1.0, together / pairs_a if pairs_a else 1.0)
+    table = pd.DataFrame(list(rows.values()), index=list(rows), columns=list(names),
+                         dtype=object)
+    change = []
+    for x, y in zip(table[names[0]], table[names[1]], strict=True):
+        change.append(None if x is None or y is None else y - x)
+    table["change"] = pd.Series(change, index=table.index, dtype=object)
+    return table
