@@ -32,14 +32,22 @@ from .spec import PeerGroups
 from .terms import (
     AvoidRepeats,
     CannotGroup,
+    CommonSlot,
     Diversity,
+    MaxShare,
+    MinDistinct,
     MustGroup,
+    NoIsolation,
     NotWithManager,
     PairwiseDiversity,
+    Pin,
+    Rule,
     SharedNeeds,
     SizeBounds,
     Term,
+    TimezoneWindow,
     Violation,
+    WorstGroupFloor,
 )
 from .terms.history import met_pairs
 
@@ -53,4 +61,6 @@ __all__ = [
     "GroupMatchError", "InputError", "InfeasibleError", "NoSolutionError",
     "GroupMatchWarning", "ScalingWarning", "datasets", "__version__",
     "AvoidRepeats", "met_pairs", "plan_rounds", "plan_sessions", "RoundsPlan",
+    "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",
+    "WorstGroupFloor",
 ]

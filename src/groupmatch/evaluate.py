@@ -9,6 +9,7 @@ from .exceptions import InputError
 from .roster import Roster
 from .spec import Problem
 from .terms.base import Violation
+from .terms.tiers import bind_problem
 
 __all__ = ["score", "check", "as_assignment", "problem_for"]
 
@@ -23,7 +24,7 @@ def problem_for(roster: Roster, spec) -> Problem:
     problem = spec.resolve(roster.n)
     for t in problem.terms:
         t.validate(roster, problem.n_groups)
-    return problem
+    return bind_problem(problem, roster)  # rule tiers and fairness weights need the roster
 
 
 def as_assignment(roster: Roster, problem: Problem, assignment) -> np.ndarray:

@@ -234,13 +234,124 @@ def _stats_value(size, ct, s1, s2, n_cat_cols, colw, nw):
 
 
 @njit(cache=True)
-def _fits(i, h, skip, grp, conf_ptr, conf_idx):
-    """True if ``i`` may join ``h`` (ignoring ``skip``, the swap partner leaving ``h``)."""
+def _fits(i, h, skip, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
+    """True if ``i`` may join ``h`` (ignoring ``skip``, the swap partner leaving ``h``):
+    no conflict partner of ``i`` is in ``h`` and ``h`` is not one of ``i``'s forbidden groups."""
+    for e in range(fb_ptr[i], fb_ptr[i + 1]):
+        if fb_idx[e] == h:
+            return False
     for e in range(conf_ptr[i], conf_ptr[i + 1]):
         p = conf_idx[e]
         if p != skip and grp[p] == h:
             return False
     return True
+
+
+# --------------------------------------------------------------------------------------------
+# Group-composition rules (no isolation, max share, min distinct, common slot, time zones).
+#
+# Every rule counts, per group, the members holding each of its columns (``rc[g, c]``, columns
+# ``rdef[r, _R_START]..rdef[r, _R_END]-1``; ``rrow[i]`` lists the columns of person ``i``).
+# Its penalty in a group is 0 exactly when the rule holds there. Hard rules use a graded
+# penalty (how far the group is from holding it, so the search has a slope to descend) times a
+# weight above any objective change; scored rules (tiers need/want) use 1 per broken group times
+# their objective weight, which is exactly their score.
+# --------------------------------------------------------------------------------------------
+_R_KIND = 0
+_R_START = 1
+_R_END = 2
+_R_P1 = 3
+_R_P2 = 4
+_R_EXACT = 5
+_N_RDEF = 6
+
+
+@njit(cache=True)
+def _radd(i, g, sign, rc, rrow):
+    for k in range(rrow.shape[1]):
+        c = rrow[i, k]
+        if c >= 0:
+            rc[g, c] += sign
+
+
+@njit(cache=True)
+def _rule_pen(r, g, sz, rc, rdef, rval):
+    """Penalty of rule ``r`` in group ``g`` of size ``sz`` as the counts stand (0 = holds)."""
+    kind = rdef[r, _R_KIND]
+    a = rdef[r, _R_START]
+    b = rdef[r, _R_END]
+    p1 = rdef[r, _R_P1]
+    exact = rdef[r, _R_EXACT]
+    pen = 0
+    if sz == 0:
+        return 0
+    if kind == 0:  # no isolation: each column 0 or >= p1
+        for c in range(a, b):
+            x = rc[g, c]
+            if 0 < x < p1:
+                pen += p1 - x
+    elif kind == 1:  # max share: x <= p1 * sz // p2
+        cap = p1 * sz // rdef[r, _R_P2]
+        for c in range(a, b):
+            x = rc[g, c]
+            if x > cap:
+                pen += x - cap
+    elif kind == 2:  # min distinct: at least p1 columns present
+        d = 0
+        for c in range(a, b):
+            if rc[g, c] > 0:
+                d += 1
+        if d < p1:
+            pen = p1 - d
+    elif kind == 3:  # common slot: at least p1 columns held by every member
+        full = 0
+        best = 0
+        for c in range(a, b):
+            x = rc[g, c]
+            if x >= sz:
+                full += 1
+            elif x > best:
+                best = x
+        if full < p1:
+            pen = (p1 - full - 1) * sz + (sz - best)
+    else:  # time zones: every present column within p1 (minutes) of each other
+        lo_c = -1
+        hi_c = -1
+        for c in range(a, b):
+            if rc[g, c] > 0:
+                if lo_c < 0:
+                    lo_c = c
+                hi_c = c
+        if rval[hi_c] - rval[lo_c] > p1:
+            # graded: members outside the best window of width p1
+            best = 0
+            inside = 0
+            s = lo_c
+            for e in range(lo_c, hi_c + 1):
+                inside += rc[g, e]
+                while rval[e] - rval[s] > p1:
+                    inside -= rc[g, s]
+                    s += 1
+                if inside > best:
+                    best = inside
+            pen = sz - best
+    if exact and pen > 0:
+        return 1
+    return pen
+
+
+@njit(cache=True)
+def _group_pen(g, sz, rc, rdef, rw, rval):
+    total = 0
+    for r in range(rdef.shape[0]):
+        total += rw[r] * _rule_pen(r, g, sz, rc, rdef, rval)
+    return total
+
+
+@njit(cache=True)
+def _all_pens(size, rc, rdef, rw, rval, gpen):
+    for g in range(size.shape[0]):
+        gpen[g] = _group_pen(g, size[g], rc, rdef, rw, rval)
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,27 +391,33 @@ def _mark(p, dirty, dflag, nd):
 
 
 @njit(cache=True)
-def _relocate(i, g, h, grp, size, ct, s1, s2, prow, q, mem, moff, pos):
+def _relocate(i, g, h, grp, size, ct, s1, s2, prow, q, mem, moff, pos, rc, rrow):
     """Move ``i`` from ``g`` to ``h``: statistics and member lists (slot of the last member of
     ``g`` fills the hole, so member lists stay dense and a random member is one lookup)."""
     last = mem[moff[g] + size[g] - 1]
     mem[pos[i]] = last
     pos[last] = pos[i]
     _add(i, g, -1, size, ct, s1, s2, prow, q)
+    _radd(i, g, -1, rc, rrow)
     slot = moff[h] + size[h]
     mem[slot] = i
     pos[i] = slot
     _add(i, h, 1, size, ct, s1, s2, prow, q)
+    _radd(i, h, 1, rc, rrow)
     grp[i] = h
 
 
 @njit(cache=True)
-def _exchange(i, j, g, h, grp, size, ct, s1, s2, prow, q, mem, pos):
+def _exchange(i, j, g, h, grp, size, ct, s1, s2, prow, q, mem, pos, rc, rrow):
     """Swap ``i`` (in ``g``) and ``j`` (in ``h``); each takes the other's member slot."""
     _add(i, g, -1, size, ct, s1, s2, prow, q)
     _add(j, h, -1, size, ct, s1, s2, prow, q)
     _add(i, h, 1, size, ct, s1, s2, prow, q)
     _add(j, g, 1, size, ct, s1, s2, prow, q)
+    _radd(i, g, -1, rc, rrow)
+    _radd(j, h, -1, rc, rrow)
+    _radd(i, h, 1, rc, rrow)
+    _radd(j, g, 1, rc, rrow)
     pi = pos[i]
     pj = pos[j]
     mem[pi] = j
@@ -313,7 +430,7 @@ def _exchange(i, j, g, h, grp, size, ct, s1, s2, prow, q, mem, pos):
 
 @njit(cache=True)
 def _restore_best(grp, best, dirty, dflag, nd, size, ct, s1, s2, prow, q, mem, moff,
-                  pos):
+                  pos, rc, rrow):
     """Move every dirty person back to its best group.
 
     Two passes (all leave, then all join) so no group ever holds more than ``hi`` people on
@@ -327,6 +444,7 @@ def _restore_best(grp, best, dirty, dflag, nd, size, ct, s1, s2, prow, q, mem, m
             mem[pos[p]] = last
             pos[last] = pos[p]
             _add(p, g, -1, size, ct, s1, s2, prow, q)
+            _radd(p, g, -1, rc, rrow)
             grp[p] = -1
     for a in range(nd):
         p = dirty[a]
@@ -337,6 +455,7 @@ def _restore_best(grp, best, dirty, dflag, nd, size, ct, s1, s2, prow, q, mem, m
             mem[slot] = p
             pos[p] = slot
             _add(p, h, 1, size, ct, s1, s2, prow, q)
+            _radd(p, h, 1, rc, rrow)
             grp[p] = h
 
 
@@ -345,6 +464,7 @@ def _anneal(
     grp, size, lo, hi, ct, s1, s2, prow, cw, cwsum, colw, q, nw,
     conf_ptr, conf_idx, movers, is_mov, mem, moff, pos, tp_ptr, tp_idx, tbase,
     best, dirty, dflag, ictl, fctl, etab, rng, n_work,
+    rc, rrow, rdef, rw, rval, gpen, fb_ptr, fb_idx,
 ):
     """Run ``n_work`` annealing steps, resuming from and saving to ``ictl``/``fctl``/``rng``.
 
@@ -378,6 +498,9 @@ def _anneal(
     n_m = movers.shape[0]
     n_cat = cw.shape[0]
     width = prow.shape[1]
+    n_rules = rdef.shape[0]
+    pg = 0
+    ph = 0
     temp = t0 * math.exp(log_ratio * min((work - cstart) / max(clen, 1), 1.0))
     end = work + n_work
     while work < end:
@@ -386,7 +509,9 @@ def _anneal(
             # complete (if quick) anneal and long runs spend most of their time cooling slowly.
             if cur < bestv:
                 _restore_best(grp, best, dirty, dflag, nd, size, ct, s1, s2, prow, q,
-                              mem, moff, pos)
+                              mem, moff, pos, rc, rrow)
+                if n_rules > 0:
+                    _all_pens(size, rc, rdef, rw, rval, gpen)
                 nd = 0
                 cur = bestv
             ictl[_I_CYCLE] += 1
@@ -429,24 +554,45 @@ def _anneal(
             if is_mov[j] == 0:
                 continue
             d = _swap_delta(i, j, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+        if n_rules > 0:
+            # Rule penalties of the two groups after the candidate: apply it to the rule counts,
+            # read, undo (a few columns each way).
+            _radd(i, g, -1, rc, rrow)
+            _radd(i, h, 1, rc, rrow)
+            if j < 0:
+                pg = _group_pen(g, size[g] - 1, rc, rdef, rw, rval)
+                ph = _group_pen(h, size[h] + 1, rc, rdef, rw, rval)
+            else:
+                _radd(j, h, -1, rc, rrow)
+                _radd(j, g, 1, rc, rrow)
+                pg = _group_pen(g, size[g], rc, rdef, rw, rval)
+                ph = _group_pen(h, size[h], rc, rdef, rw, rval)
+                _radd(j, g, -1, rc, rrow)
+                _radd(j, h, 1, rc, rrow)
+            _radd(i, h, -1, rc, rrow)
+            _radd(i, g, 1, rc, rrow)
+            d += gpen[g] + gpen[h] - pg - ph
         if d < 0:
             # Metropolis with a table of Exp(1) variates: accept iff -d < T * E, E ~ Exp(1),
             # which is exp(d / T) > U without a log or exp per candidate.
             if -d >= temp * etab[np.int64(_rand_u64(rng) >> np.uint64(40)) & emask]:
                 continue
         if j < 0:
-            if not _fits(i, h, -1, grp, conf_ptr, conf_idx):
+            if not _fits(i, h, -1, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                 continue
-            _relocate(i, g, h, grp, size, ct, s1, s2, prow, q, mem, moff, pos)
+            _relocate(i, g, h, grp, size, ct, s1, s2, prow, q, mem, moff, pos, rc, rrow)
             nd = _mark(i, dirty, dflag, nd)
         else:
-            if not _fits(i, h, j, grp, conf_ptr, conf_idx):
+            if not _fits(i, h, j, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                 continue
-            if not _fits(j, g, i, grp, conf_ptr, conf_idx):
+            if not _fits(j, g, i, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                 continue
-            _exchange(i, j, g, h, grp, size, ct, s1, s2, prow, q, mem, pos)
+            _exchange(i, j, g, h, grp, size, ct, s1, s2, prow, q, mem, pos, rc, rrow)
             nd = _mark(i, dirty, dflag, nd)
             nd = _mark(j, dirty, dflag, nd)
+        if n_rules > 0:
+            gpen[g] = pg
+            gpen[h] = ph
         accepted += 1
         cur += d
         if cur > bestv:
@@ -481,7 +627,7 @@ def _exp_table(rng, bits):
 @njit(cache=True)
 def _construct(
     grp, target, is_fixed, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw,
-    conf_ptr, conf_idx, n_samples, rng,
+    conf_ptr, conf_idx, n_samples, rng, rc, rrow, rdef, rw, rval, gpen, fb_ptr, fb_idx,
 ):
     """Fill every group up to ``target`` in rounds; return 0, or -1 if stuck.
 
@@ -489,10 +635,11 @@ def _construct(
     random unplaced people, so groups grow together and the last people placed still have a
     choice. A group for which no unplaced person fits (conflicts) gets one by a two-step
     exchange: a placed person ``x`` that fits the group moves in, and an unplaced person takes
-    ``x``'s place.
+    ``x``'s place. With group rules, a candidate's gain is net of the penalty it adds.
     """
     n = grp.shape[0]
     n_groups = size.shape[0]
+    n_rules = rdef.shape[0]
     pool = np.empty(n, dtype=np.int64)
     n_pool = 0
     for i in range(n):
@@ -517,15 +664,19 @@ def _construct(
             for _ in range(min(n_samples, n_pool)):
                 pos = _rand_below(rng, n_pool)
                 i = pool[pos]
-                if not _fits(i, g, -1, grp, conf_ptr, conf_idx):
+                if not _fits(i, g, -1, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                     continue
                 gv = _gain(i, g, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+                if n_rules > 0:
+                    _radd(i, g, 1, rc, rrow)
+                    gv -= _group_pen(g, size[g] + 1, rc, rdef, rw, rval) - gpen[g]
+                    _radd(i, g, -1, rc, rrow)
                 if best_pos < 0 or gv > best_gain:
                     best_pos = pos
                     best_gain = gv
             if best_pos < 0:
                 for pos in range(n_pool):
-                    if _fits(pool[pos], g, -1, grp, conf_ptr, conf_idx):
+                    if _fits(pool[pos], g, -1, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                         best_pos = pos
                         break
             if best_pos >= 0:
@@ -534,6 +685,9 @@ def _construct(
                 n_pool -= 1
                 grp[i] = g
                 _add(i, g, 1, size, ct, s1, s2, prow, q)
+                _radd(i, g, 1, rc, rrow)
+                if n_rules > 0:
+                    gpen[g] = _group_pen(g, size[g], rc, rdef, rw, rval)
                 placed[n_placed] = i
                 n_placed += 1
                 continue
@@ -544,16 +698,23 @@ def _construct(
             for off in range(n_placed):
                 x = placed[(start + off) % n_placed]
                 h = grp[x]
-                if h == g or is_fixed[x] or not _fits(x, g, -1, grp, conf_ptr, conf_idx):
+                if h == g or is_fixed[x] or not _fits(x, g, -1, grp, conf_ptr, conf_idx,
+                                                      fb_ptr, fb_idx):
                     continue
                 for pos in range(n_pool):
                     p = pool[pos]
-                    if _fits(p, h, x, grp, conf_ptr, conf_idx):
+                    if _fits(p, h, x, grp, conf_ptr, conf_idx, fb_ptr, fb_idx):
                         _add(x, h, -1, size, ct, s1, s2, prow, q)
                         _add(x, g, 1, size, ct, s1, s2, prow, q)
+                        _radd(x, h, -1, rc, rrow)
+                        _radd(x, g, 1, rc, rrow)
                         grp[x] = g
                         _add(p, h, 1, size, ct, s1, s2, prow, q)
+                        _radd(p, h, 1, rc, rrow)
                         grp[p] = h
+                        if n_rules > 0:
+                            gpen[g] = _group_pen(g, size[g], rc, rdef, rw, rval)
+                            gpen[h] = _group_pen(h, size[h], rc, rdef, rw, rval)
                         pool[pos] = pool[n_pool - 1]
                         n_pool -= 1
                         placed[n_placed] = p
@@ -796,6 +957,108 @@ def _check_feasible(grp, lo, hi, conf_ptr, conf_idx):
                          f"but share group {grp[rows[e]]}.")
 
 
+class _Rules:
+    """Group rules in the kernels' layout (see ``_rule_pen``).
+
+    ``rules`` is a sequence of ``(matrix, kind, p1, p2, weight, values)``: ``matrix`` (n, V) 0/1
+    marks the columns each person counts in (a value, a slot); ``kind`` 0-4 as in
+    ``_rule_pen``; ``weight`` 0 for a hard rule (graded penalty times ``hard_weight``) or the
+    objective weight of a scored rule (one per broken group); ``values`` (V,) sorted column
+    values for time zones, else None.
+    """
+
+    def __init__(self, rules, n):
+        rules = list(rules or ())
+        mats = []
+        self.rdef = np.zeros((len(rules), _N_RDEF), dtype=np.int64)
+        self.soft_w = np.zeros(len(rules), dtype=np.int64)
+        vals = []
+        start = 0
+        for r, (matrix, kind, p1, p2, weight, values) in enumerate(rules):
+            m = np.asarray(matrix).reshape(n, -1) != 0
+            if int(kind) not in range(5):
+                raise ValueError(f"rule kind must be 0..4; got {kind}.")
+            if int(kind) == 1 and int(p2) <= 0:
+                raise ValueError("max-share rules need a positive denominator p2.")
+            mats.append(m)
+            self.rdef[r] = (int(kind), start, start + m.shape[1], int(p1), int(p2),
+                            1 if weight else 0)
+            self.soft_w[r] = int(weight)
+            v = np.zeros(m.shape[1], dtype=np.int64) if values is None else np.asarray(values)
+            if v.shape[0] != m.shape[1] or (np.diff(v) < 0).any():
+                raise ValueError("rule values must be sorted, one per column.")
+            vals.append(v.astype(np.int64))
+            start += m.shape[1]
+        self.n_cols = start
+        self.rval = np.concatenate(vals) if vals else np.zeros(1, dtype=np.int64)
+        if self.rval.size == 0:
+            self.rval = np.zeros(1, dtype=np.int64)
+        full = np.concatenate(mats, axis=1) if mats else np.zeros((n, 0), dtype=bool)
+        rows, cols = np.nonzero(full)  # row-major: sorted by person
+        per_person = np.bincount(rows, minlength=n)
+        width = int(per_person.max()) if rows.size else 0
+        self.rrow = np.full((n, width), -1, dtype=np.int32)
+        if rows.size:
+            first = np.concatenate([[0], np.cumsum(per_person)[:-1]])
+            self.rrow[rows, np.arange(rows.size) - first[rows]] = cols
+        self.rw = np.zeros(len(rules), dtype=np.int64)
+
+    @property
+    def any(self) -> bool:
+        return self.rdef.shape[0] > 0
+
+    def weigh(self, hard_weight: int) -> None:
+        self.rw = np.where(self.soft_w != 0, self.soft_w, int(hard_weight)).astype(np.int64)
+
+    def counts(self, grp, n_groups) -> np.ndarray:
+        rc = np.zeros((n_groups, max(self.n_cols, 1)), dtype=np.int32)
+        placed = grp >= 0
+        rows, k = np.nonzero(self.rrow[placed] >= 0)
+        if rows.size:
+            np.add.at(rc, (grp[placed][rows], self.rrow[placed][rows, k]), 1)
+        return rc
+
+    def pens(self, size, rc) -> np.ndarray:
+        gpen = np.zeros(size.shape[0], dtype=np.int64)
+        if self.any:
+            _all_pens(size, rc, self.rdef, self.rw, self.rval, gpen)
+        return gpen
+
+    def broken(self, size, rc) -> int:
+        """Groups where some hard rule is broken (graded penalties ignore weights)."""
+        if not self.any:
+            return 0
+        hard = self.soft_w == 0
+        saved = self.rw
+        self.rw = hard.astype(np.int64)
+        out = int((self.pens(size, rc) > 0).sum())
+        self.rw = saved
+        return out
+
+
+def _objective_span(packed, hi) -> int:
+    """An upper bound on |objective| of any grouping: every pair at its largest value."""
+    pairs_max = int((hi * (hi - 1) // 2).sum())
+    top = int(np.abs(packed.cw).sum()) + int(np.abs(packed.colw[packed.n_cat_cols:]).sum())
+    if packed.q.size:
+        spread = packed.q.max(axis=0) - packed.q.min(axis=0)
+        top += int((np.abs(packed.nw) * spread * spread).sum())
+    return pairs_max * top
+
+
+def _forbidden(forbidden, n, n_groups):
+    """CSR of forbidden groups per person from (person, group) pairs."""
+    if forbidden is None or len(forbidden) == 0:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    f = np.asarray(forbidden, dtype=np.int64).reshape(-1, 2)
+    if f.min() < 0 or f[:, 0].max() >= n or f[:, 1].max() >= n_groups:
+        raise ValueError("forbidden pairs must be (person 0..n-1, group 0..G-1).")
+    f = np.unique(f, axis=0)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(f[:, 0], minlength=n), out=ptr[1:])
+    return ptr, np.ascontiguousarray(f[:, 1])
+
+
 def counts_value(assign, *, cat=None, cat_w=None, B=None, multi_w=None, q=None, num_w=None,
                  n_groups=None) -> int:
     """Exact objective of a grouping, from per-group counts (numpy only, no compiled code).
@@ -852,7 +1115,8 @@ def counts_value(assign, *, cat=None, cat_w=None, B=None, multi_w=None, q=None, 
 
 
 def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, seed=0, cat=None,
-                     cat_w=None, B=None, multi_w=None, q=None, num_w=None) -> np.ndarray:
+                     cat_w=None, B=None, multi_w=None, q=None, num_w=None, rules=None,
+                     forbidden=None) -> np.ndarray:
     """Build a feasible grouping greedily, favouring the objective.
 
     Group sizes are first fixed (every group gets ``max(lo, #fixed)``, then the remaining people
@@ -873,11 +1137,14 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
         Seed of the random choices.
     cat, cat_w, B, multi_w, q, num_w
         The objective, as in :func:`improve_counts`.
+    rules, forbidden
+        Group rules and forbidden (person, group) pairs, as in :func:`improve_counts`. Forbidden
+        pairs are always honoured; rules only steer the choices (the search repairs the rest).
 
     Returns
     -------
     numpy.ndarray of int64, shape (n,)
-        A group per person, satisfying the bounds and conflicts.
+        A group per person, satisfying the bounds, conflicts and forbidden pairs.
 
     Raises
     ------
@@ -898,6 +1165,9 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
         raise ValueError(f"{n} people do not fit group bounds summing to [{lo.sum()}, {hi.sum()}].")
     packed = _Packed(n, cat, cat_w, B, multi_w, q, num_w, int(hi.max(initial=0)))
     cptr, cidx = _conflicts(conf_ptr, conf_idx, n)
+    fptr, fidx = _forbidden(forbidden, n, n_groups)
+    packed_rules = _Rules(rules, n)
+    packed_rules.weigh(_objective_span(packed, hi) + 1)
     grp = np.full(n, -1, dtype=np.int64)
     if fixed is not None:
         fx = np.asarray(fixed, dtype=np.int64).reshape(-1)
@@ -926,11 +1196,16 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
         take = at[: min(extra, at.size)]
         target[take] += 1
         extra -= take.size
-    size, ct, s1, s2 = packed.stats(np.where(is_fixed, grp, -1), n_groups)
+    start = np.where(is_fixed, grp, -1)
+    size, ct, s1, s2 = packed.stats(start, n_groups)
+    rc = packed_rules.counts(start, n_groups)
+    gpen = packed_rules.pens(size, rc)
     status = _construct(
         grp, target, is_fixed, size, ct, s1, s2, packed.prow, packed.cw, packed.cwsum,
         packed.colw, packed.q, packed.nw, cptr, cidx,
         int(_TUNE["construct_samples"]), _rng_state(seed),
+        rc, packed_rules.rrow, packed_rules.rdef, packed_rules.rw, packed_rules.rval, gpen,
+        fptr, fidx,
     )
     if status != 0:
         raise ValueError("could not place everyone without breaking a conflict; "
@@ -940,7 +1215,8 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
 
 def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None, q=None,
                    num_w=None, movable=None, conf_ptr=None, conf_idx=None, time_limit=10.0,
-                   max_work=None, seed=0, progress=None) -> tuple[np.ndarray, int]:
+                   max_work=None, seed=0, progress=None, rules=None,
+                   forbidden=None) -> tuple[np.ndarray, int]:
     """Improve a feasible grouping by simulated annealing over sampled moves and swaps.
 
     Each step draws a random movable person ``i`` and a target group: the group of a random
@@ -975,6 +1251,13 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
         People who may change group (default: everyone).
     conf_ptr, conf_idx : array of int, optional
         CSR lists of people each person may not share a group with (either direction suffices).
+    rules : sequence of (matrix, kind, p1, p2, weight, values), optional
+        Group-composition rules (see ``_Rules`` and ``_rule_pen``). A hard rule (weight 0) is a
+        penalty above any objective change, graded by how far a group is from keeping it, so a
+        start that breaks it is repaired first and a kept rule is never broken again; the start
+        may break hard rules. A scored rule costs its weight per group where it is broken.
+    forbidden : array of int, shape (k, 2), optional
+        (person, group) pairs that may never happen; the start must respect them.
     time_limit : float
         Wall seconds (compilation excluded once the kernels are cached).
     max_work : int, optional
@@ -989,6 +1272,8 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     -------
     best_assign : numpy.ndarray of int64, shape (n,)
     best_value : int
+        The objective minus rule penalties (equal to the objective once no hard rule is broken;
+        ``_LAST_RUN["broken"]`` counts groups still breaking one).
 
     Raises
     ------
@@ -1010,9 +1295,18 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     n_groups = lo.shape[0]
     packed = _Packed(n, cat, cat_w, B, multi_w, q, num_w, int(hi.max(initial=0)))
     cptr, cidx = _conflicts(conf_ptr, conf_idx, n)
+    fptr, fidx = _forbidden(forbidden, n, n_groups)
     _check_feasible(grp, lo, hi, cptr, cidx)
+    if fidx.size and (fidx == np.repeat(grp, np.diff(fptr))).any():
+        raise ValueError("assign is infeasible: someone sits in a forbidden group.")
     size, ct, s1, s2 = packed.stats(grp, n_groups)
-    value = packed.value(size, ct, s1, s2)
+    rules_p = _Rules(rules, n)
+    rules_p.weigh(_objective_span(packed, hi) + int(np.abs(rules_p.soft_w).sum()) * n_groups + 1)
+    rc = rules_p.counts(grp, n_groups)
+    gpen = rules_p.pens(size, rc)
+    value = packed.value(size, ct, s1, s2) - int(gpen.sum())
+    _LAST_RUN.clear()
+    _LAST_RUN.update(broken=rules_p.broken(size, rc))
     if movable is None:
         movers = np.arange(n, dtype=np.int64)
     else:
@@ -1039,6 +1333,9 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     rng = _rng_state(seed)
     etab = _exp_table(rng, _ETAB_BITS)
     t0, t1 = _temperatures(packed, tune["t0_factor"], tune["t1_factor"])
+    rules_only = t0 == 0.0 and rules_p.any  # nothing to maximise: stop once the rules hold
+    if rules_only:  # steps of one penalty unit
+        t0, t1 = tune["t0_factor"], min(tune["t1_factor"], tune["t0_factor"])
     if t0 == 0.0:
         return grp, value  # every weight is zero: nothing to improve
     fctl = np.zeros(_N_FCTL, dtype=np.float64)
@@ -1069,6 +1366,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
             packed.q, packed.nw, cptr, cidx, movers, is_mov,
             mem, moff, pos, tp_ptr, tp_idx, packed.n_cat_cols, best, dirty, dflag, ictl, fctl,
             etab, rng, n_work,
+            rc, rules_p.rrow, rules_p.rdef, rules_p.rw, rules_p.rval, gpen, fptr, fidx,
         )
 
     chunk = 4096
@@ -1081,6 +1379,8 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
         elapsed = now - t_start
         if done >= budget or elapsed >= time_limit:
             break
+        if rules_only and ictl[_I_BEST] == 0:
+            break  # every rule holds and there is no objective: nothing left to gain
         if done > 0:
             rate = done / max(now - t_search, 1e-9)
             chunk = max(1024, int(rate * tune["chunk_seconds"]))
@@ -1101,4 +1401,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     _LAST_RUN.update(work=int(ictl[_I_WORK]), accepted=int(ictl[_I_ACCEPT]),
                      cycles=int(ictl[_I_CYCLE]) + 1, t0=fctl[_F_T0], t1=fctl[_F_T1],
                      seconds=time.perf_counter() - t_search)
+    if rules_p.any:
+        b_size, b_ct, b_s1, b_s2 = packed.stats(best, n_groups)
+        _LAST_RUN.update(broken=rules_p.broken(b_size, rules_p.counts(best, n_groups)))
     return best, best_value

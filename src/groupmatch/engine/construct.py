@@ -1,8 +1,9 @@
 """A first valid grouping without a solver: units first, then everybody else, greedily.
 
 Used as the start of the large-problem search. It honours size bounds, must-group units, fixed
-people and conflict pairs (manager lines, cannot-group). Anything it cannot place is reported,
-and the engine falls back to a CP-SAT feasibility model.
+people, conflict pairs (manager lines, cannot-group) and forbidden (person, group) pairs.
+Anything it cannot place is reported, and the engine falls back to a CP-SAT feasibility model.
+Group-composition rules are left to the compiled search, which repairs them.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ __all__ = ["components_of", "construct"]
 
 
 def components_of(problem, roster) -> dict[str, list]:
-    """Collect every term's search components by kind (``None`` marks a term that has none)."""
-    out: dict[str, list] = {"uncompiled": []}
+    """Collect every term's search components by kind (``None`` marks a term that has none).
+
+    ``out["repairable"]`` lists the hard rules described as ``group_rule`` components: the count
+    kernel repairs them, so a start may break them.
+    """
+    out: dict[str, list] = {"uncompiled": [], "repairable": []}
     for term, w in zip(problem.terms, problem.weights, strict=True):
         if term.label == "SizeBounds":
             continue
@@ -24,7 +29,21 @@ def components_of(problem, roster) -> dict[str, list]:
             continue
         for c in comps:
             out.setdefault(c.kind, []).append((c, w))
+            if c.kind == "group_rule" and term.hard:
+                out["repairable"].append(term.label)
     return out
+
+
+def forbidden_csr(n: int, n_groups: int, pairs: list[np.ndarray]):
+    """Forbidden groups per person (CSR ptr, idx) from lists of (person, group) pairs."""
+    if not pairs:
+        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    f = np.unique(np.concatenate([np.asarray(p, dtype=np.int64).reshape(-1, 2) for p in pairs]),
+                  axis=0)
+    f = f[(f[:, 1] >= 0) & (f[:, 1] < n_groups)]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(f[:, 0], minlength=n), out=ptr[1:])
+    return ptr, f[:, 1].copy()
 
 
 def unit_labels(n: int, unit_pairs: list[np.ndarray]) -> np.ndarray:
@@ -58,13 +77,16 @@ def conflict_csr(n: int, conflict_pairs: list[np.ndarray]) -> tuple[np.ndarray, 
     return np.cumsum(ptr), both[:, 1].copy()
 
 
-def construct(n, lo, hi, rng, *, units=None, fixed=None, conf_ptr=None, conf_idx=None):
+def construct(n, lo, hi, rng, *, units=None, fixed=None, conf_ptr=None, conf_idx=None,
+              forb_ptr=None, forb_idx=None):
     """Greedy feasible start. Returns (assignment, unplaced rows).
 
     Units (people who must share a group) are placed first, biggest first, into the groups with
     most room. Everybody else fills the remaining places in a random order, group sizes spread
     as evenly as the bounds allow; then conflicts (two people of one reporting line in a group)
     are repaired by swaps. Linear in n apart from the repairs, which touch only clashing people.
+    Forbidden (person, group) pairs are repaired the same way: conflicts and forbidden groups
+    are checked together.
     """
     n_groups = len(lo)
     a = np.full(n, -1, dtype=np.int64)
@@ -107,32 +129,41 @@ def construct(n, lo, hi, rng, *, units=None, fixed=None, conf_ptr=None, conf_idx
     take = min(len(slots), len(free))
     a[free[:take]] = slots[:take]
     unplaced.extend(free[take:].tolist())
-    if conf_ptr is not None and len(conf_idx) > 0:
-        _repair_conflicts(a, locked, conf_ptr, conf_idx, rng)
+    if conf_ptr is None:
+        conf_ptr, conf_idx = np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if forb_ptr is None:
+        forb_ptr, forb_idx = np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(conf_idx) > 0 or len(forb_idx) > 0:
+        _repair_conflicts(a, locked, conf_ptr, conf_idx, rng, forb_ptr, forb_idx)
     return a, np.asarray(unplaced, dtype=np.int64)
 
 
-def _clashes(i, g, a, conf_ptr, conf_idx) -> bool:
+def _clashes(i, g, a, conf_ptr, conf_idx, forb_ptr=None, forb_idx=None) -> bool:
+    if forb_ptr is not None and np.any(forb_idx[forb_ptr[i] : forb_ptr[i + 1]] == g):
+        return True
     nb = conf_idx[conf_ptr[i] : conf_ptr[i + 1]]
     return bool(np.any(a[nb] == g))
 
 
-def _repair_conflicts(a, locked, conf_ptr, conf_idx, rng, tries: int = 200) -> None:
-    """Swap people out of groups where they meet a conflict partner (in place)."""
+def _repair_conflicts(a, locked, conf_ptr, conf_idx, rng, forb_ptr, forb_idx,
+                      tries: int = 200) -> None:
+    """Swap people out of groups where they meet a conflict partner or are forbidden."""
     n = len(a)
     owner = np.repeat(np.arange(n), np.diff(conf_ptr))
-    bad = np.unique(owner[(a[owner] >= 0) & (a[owner] == a[conf_idx])])
+    bad = owner[(a[owner] >= 0) & (a[owner] == a[conf_idx])]
+    f_owner = np.repeat(np.arange(n), np.diff(forb_ptr))
+    bad = np.unique(np.concatenate([bad, f_owner[a[f_owner] == forb_idx]]))
     movable = np.flatnonzero(~locked & (a >= 0))
     for i in bad.tolist():
-        if locked[i] or not _clashes(i, a[i], a, conf_ptr, conf_idx):
+        if locked[i] or not _clashes(i, a[i], a, conf_ptr, conf_idx, forb_ptr, forb_idx):
             continue
         for j in rng.choice(movable, size=min(tries, len(movable)), replace=False).tolist():
             gi, gj = a[i], a[j]
             if gi == gj:
                 continue
             a[i], a[j] = gj, gi
-            if not _clashes(i, gj, a, conf_ptr, conf_idx) and not _clashes(
-                j, gi, a, conf_ptr, conf_idx
+            if not _clashes(i, gj, a, conf_ptr, conf_idx, forb_ptr, forb_idx) and not _clashes(
+                j, gi, a, conf_ptr, conf_idx, forb_ptr, forb_idx
             ):
                 break
             a[i], a[j] = gi, gj

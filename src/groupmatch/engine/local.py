@@ -8,8 +8,11 @@ integer arrays the numba kernels take and calls the right kernel:
 - otherwise the count-based kernel runs, which keeps per-group counts and sums and never builds
   an n×n or n×G array.
 
-Rules the kernels understand: size bounds, conflict pairs, fixed people. People in must-group
-units of two or more stay where they are during local search (the CP-SAT windows move them).
+Rules the kernels understand: size bounds, conflict pairs, fixed people; the count kernel also
+forbidden (person, group) pairs and group-composition rules (no isolation, max share, min
+distinct, common slot, time zones), which it repairs by penalty and then keeps. People in
+must-group units of two or more stay where they are during local search (the CP-SAT windows move
+them). The dense kernel knows none of the group rules: with them, the engine falls back to CP-SAT.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class LocalSearch:
     movable: np.ndarray
     conf_ptr: np.ndarray
     conf_idx: np.ndarray
+    fixed: np.ndarray | None = None  # group per person or -1 (pinned people)
+    rule_args: dict | None = None  # count kernel only: group rules and forbidden pairs
 
     @property
     def work_per_second(self) -> int:
@@ -45,13 +50,17 @@ class LocalSearch:
 
     def construct(self, lo, hi, seed) -> np.ndarray | None:
         """An objective-aware greedy start (count kernel only); None when not available."""
-        if self.kind != "counts" or not self.movable.all():
+        if self.kind != "counts":
             return None
+        pinned = self.fixed >= 0 if self.fixed is not None else np.zeros(len(self.movable), bool)
+        if not (self.movable | pinned).all():
+            return None  # must-group units: the generic start keeps them whole
         from ._count_kernel import construct_counts
 
         try:
             return construct_counts(lo, hi, len(self.movable), conf_ptr=self.conf_ptr,
-                                    conf_idx=self.conf_idx, seed=seed, **self.args)
+                                    conf_idx=self.conf_idx, seed=seed, fixed=self.fixed,
+                                    **self.args, **(self.rule_args or {}))
         except ValueError:
             return None  # the caller falls back to the generic start
 
@@ -65,7 +74,8 @@ class LocalSearch:
             return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common)
         from ._count_kernel import improve_counts
 
-        return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common)
+        return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,
+                              **(self.rule_args or {}))
 
 
 def prepare(comps: dict, n: int) -> LocalSearch | None:
@@ -79,9 +89,17 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
     units = unit_labels(n, [c.data for c, _ in comps.get("units", [])])
     unit_size = np.bincount(units, minlength=n)[units]
     movable = unit_size == 1
+    fixed = None
     for c, _ in comps.get("fixed", []):
         movable &= np.asarray(c.data) < 0
+        fixed = c.data if fixed is None else np.where(c.data >= 0, c.data, fixed)
     ptr, idx = conflict_csr(n, [c.data for c, _ in comps.get("conflicts", [])])
+    rules = [(c.data, c.params[0], c.params[1], c.params[2], w,
+              c.params[3] if len(c.params) > 3 else None) for c, w in comps.get("group_rule", [])]
+    forbidden = [np.asarray(c.data, dtype=np.int64).reshape(-1, 2)
+                 for c, _ in comps.get("forbidden", [])]
+    if dense and (rules or forbidden):
+        return None  # the dense kernel cannot honour them: CP-SAT start and windows instead
     if dense:
         d = np.zeros((n, n), dtype=np.int64)
         for m, w in dense:
@@ -95,7 +113,7 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
             q = np.asarray(q, dtype=np.int64)
             d += w * (q[:, None] - q[None, :]) ** 2
         np.fill_diagonal(d, 0)
-        return LocalSearch("dense", {"D": d}, movable, ptr, idx)
+        return LocalSearch("dense", {"D": d}, movable, ptr, idx, fixed)
     args = {}
     if cat:
         args["cat"] = np.stack([np.asarray(c, dtype=np.int32) for c, _ in cat], axis=1)
@@ -108,4 +126,9 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
     if num:
         args["q"] = np.stack([np.asarray(q, dtype=np.int64) for q, _ in num], axis=1)
         args["num_w"] = np.array([w for _, w in num], dtype=np.int64)
-    return LocalSearch("counts", args, movable, ptr, idx)
+    rule_args = {}
+    if rules:
+        rule_args["rules"] = rules
+    if forbidden:
+        rule_args["forbidden"] = np.concatenate(forbidden)
+    return LocalSearch("counts", args, movable, ptr, idx, fixed, rule_args)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..result import Grouping, Status, canonical
+from ..terms.fairness import report_columns
 
 __all__ = ["make_grouping"]
 
@@ -27,6 +28,7 @@ def make_grouping(roster, problem, assignment, status: Status, bound, wall: floa
     n_groups = problem.n_groups
     soft = problem.soft_values(roster, a)
     columns = {label: v for label, (_, v) in soft.items()}
+    columns.update(report_columns(roster, problem, a))  # group score, common slots, ...
     breakdown = {label: w * int(v.sum()) for label, (w, v) in soft.items()}
     objective = int(sum(breakdown.values()))
     if solver_objective is not None and solver_objective != objective:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from ..evaluate import check
-from .construct import components_of, conflict_csr, construct, unit_labels
+from .construct import components_of, conflict_csr, construct, forbidden_csr, unit_labels
 from .cpsat import build, solve_built
 from .lns import lns
 from .local import prepare
@@ -18,8 +18,16 @@ LOCAL_SHARE_WITH_UNITS = 0.7
 __all__ = ["run"]
 
 
-def greedy_start(roster, problem, comps, rng) -> np.ndarray | None:
-    """The constructive start when every rule is understood by it and it succeeds, else None."""
+def _only_repairable(roster, problem, a, repairable) -> bool:
+    """True when ``a`` breaks no hard rule, or only rules the compiled search repairs."""
+    return all(v.rule in repairable for v in check(roster, problem, a))
+
+
+def greedy_start(roster, problem, comps, rng, repairable=()) -> np.ndarray | None:
+    """The constructive start when every rule is understood by it and it succeeds, else None.
+
+    Rules named in ``repairable`` may be broken (the compiled search repairs them).
+    """
     if comps["uncompiled"]:
         return None
     n = roster.n
@@ -28,17 +36,20 @@ def greedy_start(roster, problem, comps, rng) -> np.ndarray | None:
     for c, _ in comps.get("fixed", []):
         fixed = c.data if fixed is None else np.where(c.data >= 0, c.data, fixed)
     ptr, idx = conflict_csr(n, [c.data for c, _ in comps.get("conflicts", [])])
+    fptr, fidx = forbidden_csr(n, problem.n_groups, [c.data for c, _ in comps.get("forbidden", [])])
     a, unplaced = construct(n, problem.lo, problem.hi, rng, units=units, fixed=fixed,
-                            conf_ptr=ptr, conf_idx=idx)
-    if len(unplaced) or check(roster, problem, a):
+                            conf_ptr=ptr, conf_idx=idx, forb_ptr=fptr, forb_idx=fidx)
+    if len(unplaced) or not _only_repairable(roster, problem, a, repairable):
         return None
     return a
 
 
-def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic):
-    """A valid first grouping: greedy when every rule is understood, else CP-SAT feasibility."""
+def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic,
+           repairable=()):
+    """A first grouping: greedy when every rule is understood (it may break ``repairable``
+    rules, which the compiled search repairs), else CP-SAT feasibility."""
     n = roster.n
-    a = greedy_start(roster, problem, comps, rng)
+    a = greedy_start(roster, problem, comps, rng, repairable)
     if a is not None:
         return a, "greedy"
     # Fallback: let CP-SAT find any valid grouping, hinted with the greedy one.
@@ -69,11 +80,14 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
     deadline = t0 + time_limit
     comps = components_of(problem, roster)
     local = prepare(comps, roster.n)
+    # Group-composition rules the count kernel repairs may be broken by the start.
+    kernel_runs = local is not None and local.kind == "counts" and local.movable.any()
+    repairable = set(comps["repairable"]) if kernel_runs else set()
     a = None if local is None else local.construct(problem.lo, problem.hi, seed)
     how = "greedy"
-    if a is None or check(roster, problem, a):
+    if a is None or not _only_repairable(roster, problem, a, repairable):
         a, how = _start(roster, problem, comps, rng, seed, max(time_limit * 0.5, 1.0), workers,
-                        deterministic)
+                        deterministic, repairable)
     info = {"method": "search", "start": how, "bound": static_bound(roster, problem)}
     if a is None:
         info["infeasible"] = how == "INFEASIBLE"
@@ -103,6 +117,15 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         value = score_fn(a)
         info["local_value"] = int(kernel_value)
         info["local"] = local.kind
+        broken = check(roster, problem, a) if repairable else []
+        if broken:
+            rules = sorted({v.rule for v in broken})
+            info["message"] = (
+                f"The search did not find a grouping keeping {', '.join(rules)} within "
+                f"{time_limit:g} s ({len(broken)} groups still break them, e.g. {broken[0]}). "
+                "Raise time_limit, or relax the rule (tier='need' keeps as many as possible)."
+            )
+            return None, None, info
         if share == 1.0:
             info["lns_steps"] = 0
             return a, value, info

@@ -66,13 +66,17 @@ class SearchComponent:
     column), ``"numeric"`` (``data``: int values (n,); pair value ``weight·(q_i - q_j)²``),
     ``"dense"`` (``data``: int matrix (n, n); pair value ``weight·D_ij``), ``"conflicts"``
     (``data``: int array (k, 2) of pairs that may never share a group), ``"units"`` (``data``:
-    int array (k, 2) of pairs that must share a group) or ``"fixed"`` (``data``: int array (n,),
-    a group per person or -1).
+    int array (k, 2) of pairs that must share a group), ``"fixed"`` (``data``: int array (n,),
+    a group per person or -1), ``"forbidden"`` (``data``: int array (k, 2) of (person, group)
+    pairs that may never happen) or ``"group_rule"`` (``data``: 0/1 matrix (n, V) of the values
+    or slots a rule counts per group; ``params``: ``(kind, p1, p2)`` and optionally a value per
+    column, see ``engine/_count_kernel.py``).
     """
 
     kind: str
     data: np.ndarray
     weight: int = 0
+    params: tuple = ()
 
 
 class ModelContext:
@@ -95,7 +99,21 @@ class ModelContext:
         self._switches = switches
         self._size: dict[int, Any] = {}
         self._same: dict[tuple[int, int], Any] = {}
+        self._named: dict[str, Any] = {}  # pairs_of variables by name, shared with restrict()
         self._in_window = set(self.people.tolist())
+
+    def restrict(self, groups) -> ModelContext:
+        """The same model and people seen through fewer groups (to score groups one by one).
+
+        Size and ``pairs_of`` variables are shared with this context, so terms encoded again
+        per group reuse them instead of building copies.
+        """
+        groups = np.asarray(groups, dtype=np.int64)
+        sub = ModelContext(self.model, self.roster, self.people, groups, self.x,
+                           [self.lo[g] for g in groups.tolist()],
+                           [self.hi[g] for g in groups.tolist()], self._switches)
+        sub._size, sub._named = self._size, self._named
+        return sub
 
     def switch(self, term: Term):
         """The enforcement literal of a hard term (fixed true unless explaining infeasibility)."""
@@ -146,6 +164,8 @@ class ModelContext:
 
     def pairs_of(self, count_expr, upper: int, name: str):
         """An IntVar equal to C(count, 2), exact, with tangent cuts for a tighter relaxation."""
+        if name in self._named:
+            return self._named[name]
         upper = max(int(upper), 0)
         c = self.model.new_int_var(0, upper, f"{name}.n")
         self.model.add(c == count_expr)
@@ -154,6 +174,7 @@ class ModelContext:
         self.model.add_element(c, table, p)
         for k in range(1, upper):  # redundant: convex tangents speed up the LP relaxation
             self.model.add(p >= k * c - k * (k + 1) // 2)
+        self._named[name] = p
         return p
 
 

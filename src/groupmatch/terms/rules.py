@@ -11,6 +11,7 @@ import numpy as np
 
 from ..exceptions import InfeasibleError, InputError
 from .base import ModelContext, SearchComponent, Term, Violation
+from .tiers import Rule
 
 __all__ = ["SizeBounds", "NotWithManager", "CannotGroup", "MustGroup"]
 
@@ -80,6 +81,7 @@ class _ListedPairs:
     """Mixin for rules over a user-given list of id pairs (validated once, resolved to rows)."""
 
     def __post_init__(self):
+        super().__post_init__()
         object.__setattr__(self, "pairs", tuple(_check_pairs(self.pairs, type(self).__name__)))
 
     def validate(self, roster, n_groups):
@@ -92,18 +94,44 @@ class _ListedPairs:
         return flat.reshape(-1, 2)
 
 
-class _ApartRule(Term):
-    """Shared machinery of rules that keep listed pairs out of the same group."""
-
-    hard: ClassVar[bool] = True
+class _PairRule(Rule):
+    """Rules over pairs of people: one instance per pair, counted in the group of its first."""
 
     def _pairs(self, roster) -> np.ndarray:
         raise NotImplementedError
 
+    def _broken(self, assignment, p) -> np.ndarray:
+        raise NotImplementedError
+
+    def max_instances(self, roster, n_groups):
+        return len(self._pairs(roster))
+
+    def broken_per_group(self, roster, assignment, n_groups):
+        p = self._pairs(roster)
+        bad = p[self._broken(assignment, p)]
+        where = np.where(assignment[bad[:, 0]] >= 0, assignment[bad[:, 0]], assignment[bad[:, 1]])
+        return np.bincount(where[where >= 0], minlength=n_groups).astype(np.int64)
+
+    def _window_pairs(self, ctx):
+        return [(i, j) for i, j in self._pairs(ctx.roster).tolist() if ctx.has(i) and ctx.has(j)]
+
+
+class _ApartRule(_PairRule):
+    """Shared machinery of rules that keep listed pairs out of the same group."""
+
     def _words(self) -> str:
         return "may not share a group"
 
+    def _broken(self, assignment, p):
+        return _same_group(assignment, p)
+
+    def instance_holds(self, ctx):
+        for i, j in self._window_pairs(ctx):
+            yield -1, ~ctx.same_group(i, j)
+
     def encode(self, ctx: ModelContext):
+        if not self.hard:
+            return super().encode(ctx)
         on = ctx.switch(self)
         for i, j in self._pairs(ctx.roster).tolist():
             if not (ctx.has(i) and ctx.has(j)):
@@ -131,6 +159,8 @@ class _ApartRule(Term):
         return {"pairs_kept_apart": int(inside.sum() - broken.sum()), "broken": int(broken.sum())}
 
     def search_components(self, roster):
+        if not self.hard:
+            return None  # scored pairs are beyond the compiled kernels
         return [SearchComponent("conflicts", self._pairs(roster))]
 
 
@@ -151,6 +181,7 @@ class NotWithManager(_ApartRule):
     levels: int = 1
 
     def __post_init__(self):
+        super().__post_init__()
         if isinstance(self.levels, bool) or not isinstance(self.levels, int) or self.levels < 1:
             raise InputError(f"NotWithManager(levels=...) must be an integer >= 1; "
                              f"got {self.levels!r}.")
@@ -199,7 +230,7 @@ class CannotGroup(_ListedPairs, _ApartRule):
 
 
 @dataclass(frozen=True, eq=False)
-class MustGroup(_ListedPairs, Term):
+class MustGroup(_ListedPairs, _PairRule):
     """Hard rule: the listed pairs of ids share a group (chains join into one unit).
 
     Examples
@@ -210,7 +241,13 @@ class MustGroup(_ListedPairs, Term):
     """
 
     pairs: Sequence[tuple[object, object]] = ()
-    hard: ClassVar[bool] = True
+
+    def _broken(self, assignment, p):
+        return ~_same_group(assignment, p)
+
+    def instance_holds(self, ctx):
+        for i, j in self._window_pairs(ctx):
+            yield -1, ctx.same_group(i, j)
 
     def units(self, roster) -> list[list[int]]:
         """Connected groups of people that must stay together."""
@@ -219,6 +256,8 @@ class MustGroup(_ListedPairs, Term):
         return [sorted(c) for c in nx.connected_components(g)]
 
     def prechecks(self, roster, lo, hi):
+        if not self.hard:
+            return
         biggest = max((len(u) for u in self.units(roster)), default=0)
         if biggest > int(np.max(hi)):
             raise InfeasibleError(
@@ -228,6 +267,8 @@ class MustGroup(_ListedPairs, Term):
             )
 
     def encode(self, ctx: ModelContext):
+        if not self.hard:
+            return super().encode(ctx)
         on = ctx.switch(self)
         for i, j in self._pairs(ctx.roster).tolist():
             if not (ctx.has(i) and ctx.has(j)):
@@ -253,4 +294,6 @@ class MustGroup(_ListedPairs, Term):
         ]
 
     def search_components(self, roster):
+        if not self.hard:
+            return None
         return [SearchComponent("units", self._pairs(roster))]
