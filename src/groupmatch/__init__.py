@@ -25,6 +25,7 @@ from .exceptions import (
 from .exports import export
 from .programme import Programme, load_programme
 from .progress import ProgressLog
+from .rematch import RematchedGrouping, backup_facilitators, moved_people, rematch
 from .result import Grouping, Status
 from .roster import Roster
 from .rounds import RoundsPlan, plan_rounds, plan_sessions
@@ -61,6 +62,7 @@ __all__ = [
     "GroupMatchError", "InputError", "InfeasibleError", "NoSolutionError",
     "GroupMatchWarning", "ScalingWarning", "datasets", "__version__",
     "AvoidRepeats", "met_pairs", "plan_rounds", "plan_sessions", "RoundsPlan",
+    "rematch", "RematchedGrouping", "moved_people", "backup_facilitators",
     "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",
     "WorstGroupFloor",
 ]
