@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 
+import pandas as pd
 import pytest
 
 import groupmatch as gm
@@ -77,3 +78,20 @@ def test_report_renders_in_chromium(sample_report, tmp_path):
     assert tables == 4
     assert rows > 300  # 300 people + 60 groups + summaries
     assert images == decoded == 6
+
+
+@pytest.mark.skipif(not hasattr(gm, "FacilitatedGroups"), reason="role modes not in this build")
+def test_role_mode_report_compare_and_exports(tmp_path):
+    roster = gm.Roster.from_frame(gm.datasets.make_organization(120, random_state=2))
+    grouping = gm.solve(roster, gm.FacilitatedGroups(terms=[gm.Diversity("department")]),
+                        time_limit=3).raise_for_status()
+    text = grouping.to_html()
+    # group scores, four compositions, tenure, facilitator load
+    assert text.count("data:image/png;base64,") == 7
+    assert "All hard rules hold." in text
+    table = gm.compare(grouping, grouping)
+    assert table.loc["people moved", "b"] == 0 and table.loc["objective", "change"] == 0
+    rows = len(grouping.assignments)
+    assert len(pd.read_csv(grouping.to_csv(tmp_path / "f.csv"))) == rows
+    with pytest.raises(gm.InputError, match="peer groupings so far"):
+        grouping.explain_person(grouping.groups["members"].iloc[0][0])

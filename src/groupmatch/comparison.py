@@ -77,6 +77,8 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     if getattr(b, "_roster", roster) is not roster and not np.array_equal(
             np.asarray(b._roster.ids, dtype=str), np.asarray(roster.ids, dtype=str)):
         raise InputError("compare needs two groupings of the same roster (same ids, same order).")
+    if getattr(a, "mode", "peer") != "peer" or getattr(b, "mode", "peer") != "peer":
+        return _compare_results(a, b, names)
     problem_a = a._problem
     problem_b = getattr(b, "_problem", None) or problem_a
     arr_a = a.assignment_array()
@@ -106,9 +108,39 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
                                     len(check(roster, problem_b, arr_b)))
     rows["groups"] = (len(np.unique(arr_a[arr_a >= 0])), len(np.unique(arr_b[arr_b >= 0])))
     rows["people moved"] = (0, _people_moved(arr_a, arr_b))
+    rows["pairs still together"] = _still_together(arr_a, arr_b)
+    return _table(rows, names)
+
+
+def _still_together(arr_a, arr_b) -> tuple[float, float]:
     together = int(pairs(_overlap(arr_a, arr_b).to_numpy()).sum())
     pairs_a = int(pairs(np.bincount(arr_a[arr_a >= 0])).sum())
-    rows["pairs still together"] = (1.0, together / pairs_a if pairs_a else 1.0)
+    return (1.0, together / pairs_a if pairs_a else 1.0)
+
+
+def _compare_results(a, b, names) -> pd.DataFrame:
+    """Role modes (facilitated, team): compare what the two results report about themselves."""
+    from .explain import group_totals
+
+    if not hasattr(b, "breakdown"):
+        raise InputError("For facilitated or team groupings, compare two Groupings.")
+    rows: dict[str, tuple] = {"objective": (a.objective, b.objective)}
+    for label in dict.fromkeys([*a.breakdown, *b.breakdown]):
+        rows[label] = (a.breakdown.get(label), b.breakdown.get(label))
+    sa, sb = group_totals(a), group_totals(b)
+    rows["worst group score"] = (int(sa.min()), int(sb.min()))
+    rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
+    rows["hard-rule violations"] = (len(check(a._roster, a._problem, a)),
+                                    len(check(b._roster, b._problem, b)))
+    rows["groups"] = (len(a.groups), len(b.groups))
+    rows["not placed"] = (len(a.unplaced), len(b.unplaced))
+    arr_a, arr_b = a.assignment_array(), b.assignment_array()
+    rows["people moved"] = (0, _people_moved(arr_a, arr_b))
+    rows["pairs still together"] = _still_together(arr_a, arr_b)
+    return _table(rows, names)
+
+
+def _table(rows: dict, names) -> pd.DataFrame:
     table = pd.DataFrame(list(rows.values()), index=list(rows), columns=list(names),
                          dtype=object)
     change = []

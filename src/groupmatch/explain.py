@@ -16,7 +16,7 @@ import pandas as pd
 
 from .exceptions import GroupMatchError, InputError
 
-__all__ = ["explain_group", "explain_person", "hidden_columns", "group_totals"]
+__all__ = ["explain_group", "explain_person", "hidden_columns", "group_totals", "term_weights"]
 
 SWAP_SEARCH_LIMIT = 3000  # people up to which every group is tried for a swap; beyond, the best
 
@@ -42,6 +42,23 @@ def _solved(grouping):
     return grouping._roster, grouping._problem, grouping._array
 
 
+def term_weights(grouping) -> dict[str, int | None]:
+    """The integer weight of each soft term in ``grouping.breakdown``.
+
+    Peer groupings read it from the problem. Role modes (facilitated, team) are read from the
+    result alone: ``breakdown[k] / Σ groups[k]``, None where a term has no per-group column.
+    """
+    if getattr(grouping, "mode", "peer") == "peer" and grouping._problem is not None:
+        problem = grouping._problem
+        weights = {t.label: w for t, w in zip(problem.terms, problem.weights, strict=True)}
+        return {k: weights.get(k) for k in grouping.breakdown}
+    out = {}
+    for k, total in grouping.breakdown.items():
+        values = grouping.groups[k].sum() if k in grouping.groups.columns else 0
+        out[k] = int(round(total / values)) if values else None
+    return out
+
+
 def group_totals(grouping) -> np.ndarray:
     """Weighted objective per group (Σ weight × value over soft terms).
 
@@ -53,6 +70,19 @@ def group_totals(grouping) -> np.ndarray:
     >>> group_totals(g).tolist()
     [1, 1]
     """
+    if getattr(grouping, "mode", "peer") != "peer":  # role modes: the per-group term columns
+        weights = grouping._problem.weight_of()
+        total = np.zeros(len(grouping.groups), dtype=np.int64)
+        for label, w in weights.items():
+            if label in grouping.groups.columns:
+                total += w * grouping.groups[label].to_numpy(dtype=np.int64)
+        return total
+    if getattr(grouping, "mode", "peer") != "peer":  # role modes: from the result's columns
+        total = np.zeros(len(grouping.groups), dtype=np.int64)
+        for k, w in term_weights(grouping).items():
+            if w is not None:
+                total += w * grouping.groups[k].to_numpy(dtype=np.int64)
+        return total
     roster, problem, a = _solved(grouping)
     total = np.zeros(problem.n_groups, dtype=np.int64)
     for w, values in problem.soft_values(roster, a).values():
@@ -164,6 +194,10 @@ def explain_group(grouping, group: int, *, include_sensitive: bool = False) -> p
     >>> table.attrs["summary"].startswith("Group 0: 2 members (allowed 2-2): a, ")
     True
     """
+    if getattr(grouping, "mode", "peer") != "peer":  # facilitated / team groups
+        from .modes.build import explain_role_group
+
+        return explain_role_group(grouping, group)
     roster, problem, a = _solved(grouping)
     n_groups = problem.n_groups
     if isinstance(group, bool) or not isinstance(group, (int, np.integer)) \
@@ -255,6 +289,9 @@ def explain_person(grouping, person, *, alternatives: int = 3,
     >>> table[["group", "change", "delta", "rules_hold"]].to_dict("records")
     [{'group': 1, 'change': 'swap with b', 'delta': 0, 'rules_hold': True}]
     """
+    if getattr(grouping, "mode", "peer") != "peer":
+        raise InputError(f"explain_person covers peer groupings so far; this one is "
+                         f"{grouping.mode!r}. Use grouping.explain(group) for its groups.")
     roster, problem, a = _solved(grouping)
     row = int(roster.rows_of([person], "explain_person")[0])
     home = int(a[row])

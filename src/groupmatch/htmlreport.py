@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from .evaluate import check
-from .explain import explain_group, group_totals, hidden_columns
+from .explain import group_totals, hidden_columns, term_weights
 from .exports import assignments_table, groups_table
 
 __all__ = ["to_html"]
@@ -81,8 +81,7 @@ def _summary(grouping) -> pd.DataFrame:
 
 
 def _breakdown(grouping) -> pd.DataFrame:
-    problem = grouping._problem
-    weights = {t.label: w for t, w in zip(problem.terms, problem.weights, strict=True)}
+    weights = term_weights(grouping)
     total = max(1, abs(grouping.objective or 0))
     return pd.DataFrame([
         {"term": k, "weight": weights.get(k), "contribution": v, "share": f"{v / total:.1%}"}
@@ -128,7 +127,9 @@ def render(grouping, *, progress=None, include_sensitive: bool = False,
         parts.append(f'<p class="note">First {explained} of {n_groups} groups; '
                      "Grouping.explain(g) gives any other.</p>")
     for g in range(explained):
-        text = explain_group(grouping, g, include_sensitive=include_sensitive).attrs["summary"]
+        table = grouping.explain(g, include_sensitive=include_sensitive)
+        text = table.attrs.get("summary") or table.drop(columns="details", errors="ignore") \
+            .to_string()
         parts.append(f"<pre>{html.escape(text)}</pre>")
     people = assignments_table(grouping, include_sensitive=include_sensitive)
     parts.append("<h2>People</h2>")
