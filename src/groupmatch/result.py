@@ -136,6 +136,55 @@ class Grouping:
         raise GroupMatchError(f"The solver reported an invalid model: {self.message}. "
                               "This is a bug in groupmatch; please report it.")
 
+    # -- fairness read-outs (issue 4; implemented in groupmatch/audit.py) -----------------------
+    @property
+    def score_distribution(self) -> dict[str, float]:
+        """min, p10, median, mean and max of the group scores (``groups["group_score"]``).
+
+        Examples
+        --------
+        >>> import groupmatch as gm, pandas as pd
+        >>> df = pd.DataFrame({"id": list("abcd"), "department": list("xxyy")})
+        >>> spec = gm.PeerGroups(size=2, terms=[gm.Diversity("department")])
+        >>> gm.solve(gm.Roster.from_frame(df), spec).score_distribution["min"]
+        1.0
+        """
+        from .audit import score_distribution
+
+        return score_distribution(self.groups)
+
+    @property
+    def violated_needs(self) -> pd.DataFrame:
+        """Broken instances of ``tier="need"`` rules: ``rule``, ``groups``, ``message``.
+
+        Examples
+        --------
+        >>> import groupmatch as gm, pandas as pd
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd")}))
+        >>> len(gm.solve(r, gm.PeerGroups(size=2)).violated_needs)
+        0
+        """
+        from .audit import violated_needs
+
+        return violated_needs(self._roster, self._problem, self._array)
+
+    def audit(self, by: str) -> pd.DataFrame:
+        """Per value of column ``by``: share placed, mean shared needs, mean group diversity,
+        facilitator load (when ``loads`` is non-empty), and a ``flag`` naming gaps.
+
+        Examples
+        --------
+        >>> import groupmatch as gm
+        >>> r = gm.Roster.from_frame(gm.datasets.load_sample())
+        >>> g = gm.solve(r, gm.PeerGroups(size=(4, 6), terms=[gm.Diversity("department")]),
+        ...              time_limit=2)
+        >>> list(g.audit(by="gender").columns[:3])
+        ['gender', 'people', 'share_placed']
+        """
+        from .audit import audit
+
+        return audit(self, by)
+
     def explain(self, group: int, *, include_sensitive: bool = False) -> pd.DataFrame:
         """What each term sees in one group: one row per term, plain words in ``.attrs["summary"]``.
 

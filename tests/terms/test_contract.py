@@ -11,6 +11,7 @@ from ortools.sat.python import cp_model
 
 import groupmatch as gm
 from groupmatch.engine.cpsat import build
+from groupmatch.evaluate import problem_for
 
 SOFT_TERMS = [
     lambda n, rng: gm.Diversity("department", weight=2),
@@ -18,13 +19,42 @@ SOFT_TERMS = [
     lambda n, rng: gm.SharedNeeds(),
     lambda n, rng: gm.PairwiseDiversity(np.round(_sym(n, rng), 3)),
     lambda n, rng: gm.PairwiseDiversity(_sym(n, rng) - 50, scale=10),
+    # rules with a tier are scored: minus their broken instances (times their weight)
+    lambda n, rng: gm.NoIsolation("department", tier="want", weight=2),
+    lambda n, rng: gm.MaxShare("department", 0.5, tier="need"),
+    lambda n, rng: gm.MinDistinct("department", 2, tier="want"),
+    lambda n, rng: gm.CommonSlot(tier="want"),
+    lambda n, rng: gm.TimezoneWindow(4, tier="need"),
+    lambda n, rng: gm.Pin({"e0": 0, "e1": 0, "e2": n // 3 - 1}, tier="want"),
+    lambda n, rng: gm.NotWithManager(tier="want"),
+    lambda n, rng: gm.CannotGroup([("e0", "e1"), ("e2", "e3")], tier="need"),
+    lambda n, rng: gm.MustGroup([("e0", "e1")], tier="want"),
+    # the worst group's score, measured over the objective terms beside it
+    lambda n, rng: [gm.Diversity("department"), gm.SharedNeeds(), gm.WorstGroupFloor()],
+    lambda n, rng: [gm.Diversity("tenure_years"), gm.WorstGroupFloor(2)],
 ]
 HARD_TERMS = [
     lambda n, rng: gm.NotWithManager(),
     lambda n, rng: gm.NotWithManager(levels=2),
     lambda n, rng: gm.CannotGroup([("e0", "e1"), ("e2", "e3")]),
     lambda n, rng: gm.MustGroup([("e0", "e1")]),
+    lambda n, rng: gm.NoIsolation("department"),
+    lambda n, rng: gm.NoIsolation("department", values=["a"], min_count=3),
+    lambda n, rng: gm.MaxShare("department", 0.7),
+    lambda n, rng: gm.MinDistinct("department", 2),
+    lambda n, rng: gm.CommonSlot(),
+    lambda n, rng: gm.CommonSlot(min_slots=2),
+    lambda n, rng: gm.TimezoneWindow(3),
+    lambda n, rng: gm.Pin({"e0": 0, "e1": 0, "e2": n // 3 - 1}),
 ]
+
+
+def _terms(made):
+    return list(made) if isinstance(made, list) else [made]
+
+
+def _label(made):
+    return _terms(made)[-1].label
 
 
 def _sym(n, rng):
@@ -32,14 +62,24 @@ def _sym(n, rng):
     return (m + m.T) / 2
 
 
-def _roster(n, rng):
+def _roster(n, rng, balanced=False):
+    depts = rng.choice(["a", "b", "c"], n)
+    depts[:3] = ["a", "b", "c"]  # every value present, so rules may name any of them
+    slots = [";".join(rng.choice(["mon", "tue", "wed"], int(rng.integers(1, 4)), replace=False))
+             for _ in range(n)]
+    if balanced:  # every hard rule of the lists can hold (prechecks pass)
+        depts = np.array(["a", "b"])[np.arange(n) // 3 % 2]
+        slots = ["mon;tue;wed"] * n
+    tz = np.zeros(n) if balanced else rng.choice([-5.0, 0.0, 1.0, 5.5], n)
     return gm.Roster.from_frame(pd.DataFrame({
         "id": [f"e{i}" for i in range(n)],
-        "department": rng.choice(["a", "b", "c"], n),
+        "department": depts,
         "tenure_years": np.round(rng.random(n) * 20, 1),
         "manager_id": [None] + [f"e{int(rng.integers(0, i))}" for i in range(1, n)],
         "needs": [";".join(rng.choice(["x", "y", "z"], int(rng.integers(0, 3)), replace=False))
                   for _ in range(n)],
+        "slots": slots,
+        "timezone": tz,
     }))
 
 
@@ -50,7 +90,7 @@ def _random_partition(n, n_groups, rng):
 
 
 def _fixed_objective(roster, spec, a):
-    problem = spec.resolve(roster.n)
+    problem = problem_for(roster, spec)  # binds tiers and the worst-group floor
     built = build(roster, problem, np.arange(roster.n), np.arange(problem.n_groups),
                   enforce=False)
     for i, g in enumerate(a.tolist()):
@@ -69,7 +109,7 @@ def test_soft_term_score_equals_cpsat(make_term, seed, n):
     rng = np.random.default_rng(seed)
     roster = _roster(n, rng)
     n_groups = max(1, n // 3)
-    spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=[make_term(n, rng)])
+    spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=_terms(make_term(n, rng)))
     a = _random_partition(n, n_groups, rng)
     assert _fixed_objective(roster, spec, a) == gm.score(roster, spec, a)["total"]
 
@@ -81,9 +121,9 @@ def test_hard_term_check_agrees_with_cpsat(make_term, seed, n):
     rng = np.random.default_rng(seed)
     roster = _roster(n, rng)
     n_groups = max(1, n // 3)
-    spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=[make_term(n, rng)])
+    spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=_terms(make_term(n, rng)))
     a = _random_partition(n, n_groups, rng)
-    problem = spec.resolve(n)
+    problem = problem_for(roster, spec)
     built = build(roster, problem, np.arange(n), np.arange(n_groups))  # rules enforced
     for i, g in enumerate(a.tolist()):
         built.model.add(built.x[i, g] == 1)
@@ -96,9 +136,9 @@ def test_hard_term_check_agrees_with_cpsat(make_term, seed, n):
 @pytest.mark.parametrize("make_term", SOFT_TERMS + HARD_TERMS)
 def test_explain_returns_a_mapping(make_term):
     rng = np.random.default_rng(0)
-    roster = _roster(6, rng)
-    spec = gm.PeerGroups(size=(1, 6), groups=3, terms=[make_term(6, rng)])
+    roster = _roster(9, rng, balanced=True)  # every rule can hold: the prechecks pass
+    spec = gm.PeerGroups(size=(2, 5), groups=3, terms=_terms(make_term(9, rng)))
     g = gm.solve(roster, spec, time_limit=5)
     table = g.explain(0)
-    assert make_term(6, rng).label in table.index
+    assert _label(make_term(9, rng)) in table.index
     assert all(isinstance(d, dict) for d in table["details"])

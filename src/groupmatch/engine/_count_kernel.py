@@ -349,6 +349,35 @@ def _group_pen(g, sz, rc, rdef, rw, rval):
 
 
 @njit(cache=True)
+def _group_score(g, size, ct, s1, s2, n_cat_cols, colw, nw, cwsum):
+    """The objective inside one group, from its statistics (as ``_stats_value`` for one)."""
+    s = size[g]
+    v = cwsum * (s * (s - 1) // 2)
+    for c in range(ct.shape[1]):
+        x = ct[g, c]
+        if c < n_cat_cols:
+            v -= colw[c] * (x * (x - 1) // 2)
+        else:
+            v += colw[c] * (x * (x - 1) // 2)
+    for k in range(nw.shape[0]):
+        v += nw[k] * (s * s2[g, k] - s1[g, k] * s1[g, k])
+    return v
+
+
+@njit(cache=True)
+def _all_scores(size, ct, s1, s2, n_cat_cols, colw, nw, cwsum, gs):
+    for g in range(size.shape[0]):
+        gs[g] = _group_score(g, size, ct, s1, s2, n_cat_cols, colw, nw, cwsum)
+
+
+@njit(cache=True, inline="always")
+def _floor_pen(score, floor):
+    """Penalty of a group below the floor ``floor[0]`` (weight ``floor[1]``; 0 = no floor)."""
+    short = floor[0] - score
+    return floor[1] * short if short > 0 else 0
+
+
+@njit(cache=True)
 def _all_pens(size, rc, rdef, rw, rval, gpen):
     for g in range(size.shape[0]):
         gpen[g] = _group_pen(g, size[g], rc, rdef, rw, rval)
@@ -464,7 +493,7 @@ def _anneal(
     grp, size, lo, hi, ct, s1, s2, prow, cw, cwsum, colw, q, nw,
     conf_ptr, conf_idx, movers, is_mov, mem, moff, pos, tp_ptr, tp_idx, tbase,
     best, dirty, dflag, ictl, fctl, etab, rng, n_work,
-    rc, rrow, rdef, rw, rval, gpen, fb_ptr, fb_idx,
+    rc, rrow, rdef, rw, rval, gpen, fb_ptr, fb_idx, gs, floor,
 ):
     """Run ``n_work`` annealing steps, resuming from and saving to ``ictl``/``fctl``/``rng``.
 
@@ -501,6 +530,8 @@ def _anneal(
     n_rules = rdef.shape[0]
     pg = 0
     ph = 0
+    dg = 0
+    dh = 0
     temp = t0 * math.exp(log_ratio * min((work - cstart) / max(clen, 1), 1.0))
     end = work + n_work
     while work < end:
@@ -512,6 +543,8 @@ def _anneal(
                               mem, moff, pos, rc, rrow)
                 if n_rules > 0:
                     _all_pens(size, rc, rdef, rw, rval, gpen)
+                if floor[1] > 0:
+                    _all_scores(size, ct, s1, s2, tbase, colw, nw, cwsum, gs)
                 nd = 0
                 cur = bestv
             ictl[_I_CYCLE] += 1
@@ -548,12 +581,31 @@ def _anneal(
             if size[g] <= lo[g] or size[h] >= hi[h]:
                 continue
             j = -1
-            d = _move_delta(i, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+            if floor[1] > 0:  # the two groups' own changes, for the floor
+                dg = _self_multi(i, prow, n_cat, colw) - _gain(
+                    i, g, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+                dh = _gain(i, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+                d = dg + dh
+            else:
+                d = _move_delta(i, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
         else:
             j = mem[moff[h] + _rand_below(rng, size[h])]
             if is_mov[j] == 0:
                 continue
-            d = _swap_delta(i, j, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+            if floor[1] > 0:
+                pij = _pair(i, j, prow, cw, colw, q, nw)
+                dg = (_self_multi(i, prow, n_cat, colw)
+                      - _gain(i, g, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+                      + _gain(j, g, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw) - pij)
+                dh = (_self_multi(j, prow, n_cat, colw)
+                      - _gain(j, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+                      + _gain(i, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw) - pij)
+                d = dg + dh
+            else:
+                d = _swap_delta(i, j, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+        if floor[1] > 0:
+            d += (_floor_pen(gs[g], floor) + _floor_pen(gs[h], floor)
+                  - _floor_pen(gs[g] + dg, floor) - _floor_pen(gs[h] + dh, floor))
         if n_rules > 0:
             # Rule penalties of the two groups after the candidate: apply it to the rule counts,
             # read, undo (a few columns each way).
@@ -593,6 +645,9 @@ def _anneal(
         if n_rules > 0:
             gpen[g] = pg
             gpen[h] = ph
+        if floor[1] > 0:
+            gs[g] += dg
+            gs[h] += dh
         accepted += 1
         cur += d
         if cur > bestv:
@@ -960,11 +1015,11 @@ def _check_feasible(grp, lo, hi, conf_ptr, conf_idx):
 class _Rules:
     """Group rules in the kernels' layout (see ``_rule_pen``).
 
-    ``rules`` is a sequence of ``(matrix, kind, p1, p2, weight, values)``: ``matrix`` (n, V) 0/1
-    marks the columns each person counts in (a value, a slot); ``kind`` 0-4 as in
+    ``rules`` is a sequence of ``(matrix, kind, p1, p2, weight, values[, graded])``: ``matrix``
+    (n, V) 0/1 marks the columns each person counts in (a value, a slot); ``kind`` 0-4 as in
     ``_rule_pen``; ``weight`` 0 for a hard rule (graded penalty times ``hard_weight``) or the
-    objective weight of a scored rule (one per broken group); ``values`` (V,) sorted column
-    values for time zones, else None.
+    objective weight of a scored rule (one per broken group, or the graded penalty when
+    ``graded`` is true); ``values`` (V,) sorted column values for time zones, else None.
     """
 
     def __init__(self, rules, n):
@@ -974,7 +1029,8 @@ class _Rules:
         self.soft_w = np.zeros(len(rules), dtype=np.int64)
         vals = []
         start = 0
-        for r, (matrix, kind, p1, p2, weight, values) in enumerate(rules):
+        for r, (matrix, kind, p1, p2, weight, values, *rest) in enumerate(rules):
+            graded = bool(rest[0]) if rest else False
             m = np.asarray(matrix).reshape(n, -1) != 0
             if int(kind) not in range(5):
                 raise ValueError(f"rule kind must be 0..4; got {kind}.")
@@ -982,7 +1038,7 @@ class _Rules:
                 raise ValueError("max-share rules need a positive denominator p2.")
             mats.append(m)
             self.rdef[r] = (int(kind), start, start + m.shape[1], int(p1), int(p2),
-                            1 if weight else 0)
+                            1 if weight and not graded else 0)
             self.soft_w[r] = int(weight)
             v = np.zeros(m.shape[1], dtype=np.int64) if values is None else np.asarray(values)
             if v.shape[0] != m.shape[1] or (np.diff(v) < 0).any():
@@ -1216,7 +1272,7 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
 def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None, q=None,
                    num_w=None, movable=None, conf_ptr=None, conf_idx=None, time_limit=10.0,
                    max_work=None, seed=0, progress=None, rules=None,
-                   forbidden=None) -> tuple[np.ndarray, int]:
+                   forbidden=None, floor=None) -> tuple[np.ndarray, int]:
     """Improve a feasible grouping by simulated annealing over sampled moves and swaps.
 
     Each step draws a random movable person ``i`` and a target group: the group of a random
@@ -1258,6 +1314,9 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
         may break hard rules. A scored rule costs its weight per group where it is broken.
     forbidden : array of int, shape (k, 2), optional
         (person, group) pairs that may never happen; the start must respect them.
+    floor : int, optional
+        Keep every group's own objective at least this high: a hard, graded penalty on each
+        group below it (the worst-group floor; the start may break it).
     time_limit : float
         Wall seconds (compilation excluded once the kernels are cached).
     max_work : int, optional
@@ -1304,9 +1363,15 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     rules_p.weigh(_objective_span(packed, hi) + int(np.abs(rules_p.soft_w).sum()) * n_groups + 1)
     rc = rules_p.counts(grp, n_groups)
     gpen = rules_p.pens(size, rc)
-    value = packed.value(size, ct, s1, s2) - int(gpen.sum())
+    hard_w = int(rules_p.rw.max(initial=0)) if rules_p.any else _objective_span(packed, hi) + 1
+    floor_arr = np.array([0 if floor is None else int(floor), 0 if floor is None else hard_w],
+                         dtype=np.int64)
+    gs = np.zeros(n_groups, dtype=np.int64)
+    _all_scores(size, ct, s1, s2, packed.n_cat_cols, packed.colw, packed.nw, packed.cwsum, gs)
+    below = int(np.maximum(floor_arr[0] - gs, 0).sum()) * int(floor_arr[1])
+    value = packed.value(size, ct, s1, s2) - int(gpen.sum()) - below
     _LAST_RUN.clear()
-    _LAST_RUN.update(broken=rules_p.broken(size, rc))
+    _LAST_RUN.update(broken=rules_p.broken(size, rc), below_floor=int((gs < floor_arr[0]).sum()))
     if movable is None:
         movers = np.arange(n, dtype=np.int64)
     else:
@@ -1367,6 +1432,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
             mem, moff, pos, tp_ptr, tp_idx, packed.n_cat_cols, best, dirty, dflag, ictl, fctl,
             etab, rng, n_work,
             rc, rules_p.rrow, rules_p.rdef, rules_p.rw, rules_p.rval, gpen, fptr, fidx,
+            gs, floor_arr,
         )
 
     chunk = 4096
@@ -1401,7 +1467,11 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     _LAST_RUN.update(work=int(ictl[_I_WORK]), accepted=int(ictl[_I_ACCEPT]),
                      cycles=int(ictl[_I_CYCLE]) + 1, t0=fctl[_F_T0], t1=fctl[_F_T1],
                      seconds=time.perf_counter() - t_search)
-    if rules_p.any:
+    if rules_p.any or floor is not None:
         b_size, b_ct, b_s1, b_s2 = packed.stats(best, n_groups)
         _LAST_RUN.update(broken=rules_p.broken(b_size, rules_p.counts(best, n_groups)))
+        _all_scores(b_size, b_ct, b_s1, b_s2, packed.n_cat_cols, packed.colw, packed.nw,
+                    packed.cwsum, gs)
+        _LAST_RUN.update(below_floor=int((gs < floor_arr[0]).sum()) if floor is not None else 0,
+                         worst=int(gs.min(initial=0)))
     return best, best_value

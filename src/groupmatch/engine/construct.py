@@ -29,8 +29,13 @@ def components_of(problem, roster) -> dict[str, list]:
             continue
         for c in comps:
             out.setdefault(c.kind, []).append((c, w))
-            if c.kind == "group_rule" and term.hard:
-                out["repairable"].append(term.label)
+            if c.kind == "group_rule":
+                # hard and "need" rules get graded penalties (a slope to descend), "want"
+                # rules their exact score
+                out.setdefault("group_rule_graded", []).append(
+                    getattr(term, "tier", "must") in ("must", "need"))
+                if term.hard:
+                    out["repairable"].append(term.label)
     return out
 
 

@@ -64,8 +64,12 @@ class LocalSearch:
         except ValueError:
             return None  # the caller falls back to the generic start
 
-    def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None):
-        """Run the kernel from ``assign``; return (assignment, kernel objective)."""
+    def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None,
+                floor=None):
+        """Run the kernel from ``assign``; return (assignment, kernel objective).
+
+        ``floor`` (count kernel only) keeps every group's own objective at least that high.
+        """
         common = dict(movable=self.movable, conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
                       time_limit=time_limit, max_work=max_work, seed=seed, progress=progress)
         if self.kind == "dense":
@@ -75,7 +79,7 @@ class LocalSearch:
         from ._count_kernel import improve_counts
 
         return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,
-                              **(self.rule_args or {}))
+                              **(self.rule_args or {}), floor=floor)
 
 
 def prepare(comps: dict, n: int) -> LocalSearch | None:
@@ -94,8 +98,10 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
         movable &= np.asarray(c.data) < 0
         fixed = c.data if fixed is None else np.where(c.data >= 0, c.data, fixed)
     ptr, idx = conflict_csr(n, [c.data for c, _ in comps.get("conflicts", [])])
+    graded = comps.get("group_rule_graded", [True] * len(comps.get("group_rule", [])))
     rules = [(c.data, c.params[0], c.params[1], c.params[2], w,
-              c.params[3] if len(c.params) > 3 else None) for c, w in comps.get("group_rule", [])]
+              c.params[3] if len(c.params) > 3 else None, grade)
+             for (c, w), grade in zip(comps.get("group_rule", []), graded, strict=True)]
     forbidden = [np.asarray(c.data, dtype=np.int64).reshape(-1, 2)
                  for c, _ in comps.get("forbidden", [])]
     if dense and (rules or forbidden):

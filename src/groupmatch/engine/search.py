@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from ..evaluate import check
+from ..terms.fairness import group_scores
 from .construct import components_of, conflict_csr, construct, forbidden_csr, unit_labels
 from .cpsat import build, solve_built
 from .lns import lns
@@ -75,6 +76,53 @@ def static_bound(roster, problem) -> int | None:
     return total
 
 
+FLOOR_FIRST_SHARE = 0.4  # of the kernel's time spent on the total before raising the floor
+
+
+def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work, deterministic,
+                seed, progress):
+    """The worst-group floor on the compiled search: maximise the total, then raise a floor.
+
+    The kernel maximises the total; then it is asked again and again to keep every group's
+    score at least one above the current worst (a hard, graded penalty below the floor) while
+    maximising the total. Each success raises the floor; the first failure ends the climb and the
+    rest of the time polishes the total at the last floor reached. The best grouping by the
+    full objective (floor weight × worst + total) is returned with the number of floor steps.
+    """
+    lo, hi, n_groups = problem.lo, problem.hi, problem.n_groups
+    t_end = time.perf_counter() + budget
+
+    def left():
+        return max(t_end - time.perf_counter(), 0.0)
+
+    def kernel(start, share, floor=None):
+        w = max(1, int(work * share)) if deterministic else None
+        limit = math.inf if deterministic else left() * share
+        return local.improve(start, lo, hi, time_limit=limit, max_work=w, seed=seed,
+                             progress=None, floor=floor)
+
+    def worst(x):
+        return int(group_scores(roster, floor_term.measured, x, n_groups).min())
+
+    a, value = kernel(a, FLOOR_FIRST_SHARE)
+    best, best_score = a, score_fn(a)
+    progress(best_score)
+    tau, steps = worst(a), 0
+    while (deterministic and steps < 8) or (not deterministic and left() > 0.5):
+        trial, _ = kernel(best, 0.1 if deterministic else 0.3, floor=tau + 1)
+        if worst(trial) <= tau:
+            break
+        tau, steps = worst(trial), steps + 1
+        s = score_fn(trial)
+        if s >= best_score:
+            best, best_score = trial, s
+            progress(best_score)
+    polished, _ = kernel(best, 0.3 if deterministic else 1.0, floor=tau)
+    if score_fn(polished) >= best_score:
+        best, best_score = polished, score_fn(polished)
+    return best, best_score, steps
+
+
 def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, deterministic, emit, t0):
     """Return (assignment or None, objective, info)."""
     deadline = t0 + time_limit
@@ -91,10 +139,14 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
     info = {"method": "search", "start": how, "bound": static_bound(roster, problem)}
     if a is None:
         info["infeasible"] = how == "INFEASIBLE"
-        info["message"] = (
-            "No grouping satisfies the hard rules." if how == "INFEASIBLE" else
-            f"No valid grouping found within {time_limit} s; raise time_limit or relax rules."
-        )
+        if how == "INFEASIBLE":
+            from .explain import explain_infeasible
+
+            left = max(deadline - time.perf_counter(), 1.0)
+            info["message"], info["conflicts"] = explain_infeasible(roster, problem, seed, left)
+        else:
+            info["message"] = (f"No valid grouping found within {time_limit} s; raise "
+                               "time_limit or relax rules.")
         return None, None, info
     value = score_fn(a)
     info["time_to_first"] = time.perf_counter() - t0
@@ -110,10 +162,17 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         share = 1.0 if local.movable.all() else LOCAL_SHARE_WITH_UNITS
         budget = max(deadline - time.perf_counter(), 0.0) * share
         work = max(1, int(time_limit * share * local.work_per_second)) if deterministic else None
-        a, kernel_value = local.improve(
-            a, problem.lo, problem.hi, time_limit=math.inf if deterministic else budget,
-            max_work=work, seed=seed, progress=lambda v, _t: improved(int(v)),
-        )
+        floor_term = next((t for t in problem.terms if getattr(t, "is_floor", False)), None)
+        if floor_term is not None and local.kind == "counts" and share == 1.0:
+            a, kernel_value, steps = raise_floor(
+                local, roster, problem, a, floor_term, score_fn, budget=budget, work=work,
+                deterministic=deterministic, seed=seed, progress=improved)
+            info["floor_steps"] = steps
+        else:
+            a, kernel_value = local.improve(
+                a, problem.lo, problem.hi, time_limit=math.inf if deterministic else budget,
+                max_work=work, seed=seed, progress=lambda v, _t: improved(int(v)),
+            )
         value = score_fn(a)
         info["local_value"] = int(kernel_value)
         info["local"] = local.kind

@@ -112,6 +112,14 @@ class NoIsolation(_CategoricalRule):
                              f"column {self.column!r} does not hold (it has {list(cats)}).")
         return np.array([cats.index(str(v)) for v in self.values], dtype=np.int64)
 
+    def describe(self, roster, lo, hi):
+        col = self._col(roster)
+        counts = np.bincount(col.codes, minlength=len(col.categories))
+        mix = ", ".join(f"{col.categories[v]}: {counts[v]}"
+                        for v in self._value_codes(roster).tolist())
+        return (f"{self.label} (a group holds 0 or at least {self.min_count} people of each "
+                f"{self.column} value; people per value {mix})")
+
     def broken_per_group(self, roster, assignment, n_groups):
         c = self._counts(roster, assignment, n_groups)[:, self._value_codes(roster)]
         return ((c > 0) & (c < self.min_count)).any(axis=1).astype(np.int64)
@@ -218,6 +226,13 @@ class MaxShare(_CategoricalRule):
         num, den = self._ratio()
         return (num * np.asarray(sizes, dtype=np.int64)) // den
 
+    def describe(self, roster, lo, hi):
+        col = self._col(roster)
+        counts = np.bincount(col.codes, minlength=len(col.categories))
+        v = int(np.argmax(counts))
+        return (f"{self.label} (no {self.column} value above {self.fraction:g} of a group; "
+                f"largest value {col.categories[v]}: {counts[v]} people)")
+
     def broken_per_group(self, roster, assignment, n_groups):
         c = self._counts(roster, assignment, n_groups)
         cap = self._cap(_sizes(assignment, n_groups))
@@ -288,6 +303,11 @@ class MinDistinct(_CategoricalRule):
     @property
     def label(self) -> str:
         return f"min_distinct[{self.column}]"
+
+    def describe(self, roster, lo, hi):
+        present = int((np.bincount(self._col(roster).codes) > 0).sum())
+        return (f"{self.label} (at least {self.k} of the {present} {self.column} values in "
+                f"every group)")
 
     def broken_per_group(self, roster, assignment, n_groups):
         c = self._counts(roster, assignment, n_groups)

@@ -58,6 +58,9 @@ class Pin(Rule):
             raise InputError(f"Pin puts {roster.ids[rows[k]]!r} in group {groups[k]}, but there "
                              f"are only {n_groups} groups (0..{n_groups - 1}).")
 
+    def describe(self, roster, lo, hi):
+        return f"Pin ({len(self.assignments)} people fixed to groups)"
+
     def max_instances(self, roster, n_groups):
         return len(self.assignments)
 

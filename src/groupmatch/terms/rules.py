@@ -106,6 +106,12 @@ class _PairRule(Rule):
     def max_instances(self, roster, n_groups):
         return len(self._pairs(roster))
 
+    def describe(self, roster, lo, hi):
+        return f"{self.label} ({len(self._pairs(roster))} pairs: {self._words()})"
+
+    def _words(self) -> str:
+        return "must share a group"
+
     def broken_per_group(self, roster, assignment, n_groups):
         p = self._pairs(roster)
         bad = p[self._broken(assignment, p)]

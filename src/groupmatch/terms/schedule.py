@@ -54,6 +54,14 @@ class CommonSlot(Rule):
     def _matrix(self, roster) -> np.ndarray:
         return roster.multi[self.column].matrix
 
+    def describe(self, roster, lo, hi):
+        m = self._matrix(roster)
+        return (f"{self.label} (every group shares {self.min_count_words()}; people have "
+                f"{int(m.sum(axis=1).min())}-{int(m.sum(axis=1).max())} of {m.shape[1]} slots)")
+
+    def min_count_words(self) -> str:
+        return "a slot" if self.min_slots == 1 else f"{self.min_slots} slots"
+
     def _common(self, roster, assignment, n_groups) -> np.ndarray:
         """``[g, t]``: slot t is free for every member of group g (and g is not empty)."""
         tc = topic_counts(self._matrix(roster), assignment, n_groups)
@@ -162,6 +170,11 @@ class TimezoneWindow(Rule):
             raise InputError("Term timezone_window needs a timezone column (UTC offset in "
                              "hours), but the roster has none. Pass "
                              "Roster.from_frame(..., timezone='your_column').")
+
+    def describe(self, roster, lo, hi):
+        tz = np.asarray(roster.timezone, dtype=float)
+        return (f"{self.label} (members within {self.max_hours:g} h; offsets run from "
+                f"UTC{tz.min():+g} to UTC{tz.max():+g})")
 
     def _minutes(self, roster) -> np.ndarray:
         return np.rint(np.asarray(roster.timezone, dtype=float) * 60).astype(np.int64)

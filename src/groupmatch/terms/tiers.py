@@ -89,6 +89,10 @@ class Rule(Term):
         """Broken instances per group (int64, length ``n_groups``)."""
         raise NotImplementedError
 
+    def describe(self, roster, lo, hi) -> str:
+        """The rule in plain words with the numbers involved (for infeasibility messages)."""
+        return self.label
+
     def max_instances(self, roster, n_groups: int) -> int:
         """How many instances can break at most (the span of a scored rule)."""
         return n_groups
