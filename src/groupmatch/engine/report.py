@@ -23,7 +23,10 @@ def make_grouping(roster, problem, assignment, status: Status, bound, wall: floa
         return Grouping(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
                         None, None, None, {}, wall, dict(settings), roster, problem, None,
                         message, tuple(conflicts))
-    a = canonical(assignment, problem.lo, problem.hi)
+    if any(getattr(t, "group_specific", False) for t in problem.terms):
+        a = np.array(assignment, dtype=np.int64)  # group ids mean something: keep them
+    else:
+        a = canonical(assignment, problem.lo, problem.hi)
     a.setflags(write=False)
     n_groups = problem.n_groups
     soft = problem.soft_values(roster, a)
