@@ -23,6 +23,14 @@ from .exceptions import (
     ScalingWarning,
 )
 from .exports import export
+from .modes import (
+    BalanceLoad,
+    DistinctSpecialities,
+    FacilitatedGroups,
+    GoalCoverage,
+    MentorOutsideDepartment,
+    TeamMentoring,
+)
 from .programme import Programme, load_programme
 from .progress import ProgressLog
 from .rematch import RematchedGrouping, backup_facilitators, moved_people, rematch
@@ -56,6 +64,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "compare", "export", "plots", "ProgressLog", "Programme", "load_programme",
+    "FacilitatedGroups", "TeamMentoring", "BalanceLoad", "GoalCoverage",
+    "MentorOutsideDepartment", "DistinctSpecialities",
     "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
     "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",

@@ -17,6 +17,14 @@ from . import datasets
 from .engine.core import solve
 from .evaluate import as_assignment, check
 from .exceptions import GroupMatchError, InputError
+from .modes import (
+    BalanceLoad,
+    DistinctSpecialities,
+    FacilitatedGroups,
+    GoalCoverage,
+    MentorOutsideDepartment,
+    TeamMentoring,
+)
 from .programme import load_programme
 from .progress import ProgressLog
 from .roster import Roster
@@ -56,6 +64,15 @@ def _problem_args(s: argparse.ArgumentParser) -> None:
                    help="manager id column; keeps reporting lines apart")
     s.add_argument("--include-sensitive", action="store_true",
                    help="also write the roster's sensitive columns to the CSV and report")
+    s.add_argument("--mode", choices=("peer", "facilitated", "team"), default="peer",
+                   help="peer groups (default), facilitated groups (a topic, facilitators "
+                        "with that expertise, mentees who need it) or team mentoring (intact "
+                        "teams matched with mentors); role modes read the default columns "
+                        "needs, expertise, role, team, manager_id and mentor capacities")
+    s.add_argument("--facilitators", type=_size, default=(1, 1),
+                   help="facilitators per group in --mode facilitated, e.g. 1 or 1-2")
+    s.add_argument("--mentors", type=_size, default=(1, 2),
+                   help="mentors per team in --mode team, e.g. 1 or 1-2")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -149,7 +166,37 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
 
 
+def _print_role_grouping(roster, grouping, limit: int = 0) -> None:
+    """Facilitated / team groups: topic or team, leaders, members, and who is left out."""
+    leaders = "facilitators" if grouping.mode == "facilitated" else "mentors"
+    shown = grouping.groups if not limit else grouping.groups.head(limit)
+    for r in shown.itertuples():
+        what = f"topic {r.topic!r}" if grouping.mode == "facilitated" else f"team {r.team}"
+        people = "mentees" if grouping.mode == "facilitated" else "members"
+        print(f"\ngroup {r.group}: {what}, {r.size} {people}")
+        print(f"  {leaders}: {', '.join(map(str, getattr(r, leaders)))}")
+        print(f"  members:  {', '.join(map(str, r.members))}")
+    if limit and len(grouping.groups) > limit:
+        print(f"\n... {len(grouping.groups) - limit} more groups (see --out)")
+    out = grouping.unplaced
+    member = "mentee" if grouping.mode == "facilitated" else "member"
+    left = out[out["role"] == member]
+    print(f"\nplaced: {grouping.groups['size'].sum()} {member}s; not placed: {len(left)}")
+    for reason, count in left["reason"].value_counts().head(3).items():
+        print(f"  {count} x {reason}")
+    if grouping.loads is not None and len(grouping.loads):
+        used = grouping.loads[grouping.loads["groups"] > 0]
+        print(f"{leaders}: {len(used)} used, max load {int(used['mentees'].max())} people, "
+              f"max {int(used['groups'].max())} groups")
+
+
 def _print_grouping(roster, grouping, show: list[str], needs: str | None, limit: int = 0) -> None:
+    if grouping.mode != "peer":
+        print(f"status: {grouping.status.value}   objective: {grouping.objective}   "
+              f"time: {grouping.wall_time:.1f} s   groups: {len(grouping.groups)}")
+        print("breakdown: " + ", ".join(f"{k}={v}" for k, v in grouping.breakdown.items()))
+        _print_role_grouping(roster, grouping, limit)
+        return
     frame = roster.frame
     name_col = "name" if "name" in frame.columns else None
     print(f"status: {grouping.status.value}   objective: {grouping.objective}   "
@@ -188,14 +235,49 @@ def _demo(args) -> int:
     _print_grouping(roster, grouping, cats, "needs", limit=8)
     problems = check(roster, spec, grouping)
     print(f"\nhard rules: {'all hold' if not problems else problems}")
+    for title, role_spec in (
+        ("facilitated groups of 3-8 mentees on a topic they need, one facilitator with that "
+         "expertise each, capacities respected, load balanced",
+         FacilitatedGroups(size=(3, 8), terms=[Diversity("department"), SharedNeeds(),
+                                               BalanceLoad()])),
+        ("team mentoring: each intact team with 1-2 mentors from outside it who cover its "
+         "learning goals",
+         TeamMentoring(mentors=(1, 2), terms=[GoalCoverage(weight=2), DistinctSpecialities(),
+                                              MentorOutsideDepartment(),
+                                              BalanceLoad(weight=0.1)])),
+    ):
+        print(f"\n\n== {title}\n")
+        grouping = _solve_with_progress(roster, role_spec, args)[0].raise_for_status()
+        _print_grouping(roster, grouping, cats, None, limit=3)
+        problems = check(roster, role_spec, grouping)
+        print(f"hard rules: {'all hold' if not problems else problems}")
     return 0
 
 
+def _role_spec(args, roster, terms):
+    """The facilitated or team spec of ``--mode`` (mentee terms from the flags)."""
+    if args.mode == "facilitated":
+        return FacilitatedGroups(size=args.size, facilitators=args.facilitators,
+                                 terms=[*terms, BalanceLoad()])
+    team_terms = [GoalCoverage(weight=2), DistinctSpecialities(), BalanceLoad(weight=0.1)]
+    if "department" in roster.categorical:
+        team_terms.append(MentorOutsideDepartment())
+    return TeamMentoring(mentors=args.mentors, terms=team_terms)
+
+
 def _from_flags(args):
-    """Roster and peer spec from a CSV and the command-line flags."""
+    """Roster and spec from a CSV and the command-line flags."""
     if args.csv is None:
         raise InputError("Give a people CSV file or --programme FILE.")
     df = pd.read_csv(args.csv)
+    if getattr(args, "mode", "peer") != "peer":
+        roster = Roster.from_frame(df, id=args.id)
+        terms = [Diversity(c) for c in args.diversity]
+        if args.shared_needs:
+            terms.append(SharedNeeds(column=args.shared_needs))
+        if args.manager:
+            terms.append(NotWithManager())
+        return roster, _role_spec(args, roster, terms)
     numeric = [c for c in args.diversity if c in args.numeric]
     cats = [c for c in args.diversity if c not in args.numeric]
     multi = [args.shared_needs] if args.shared_needs else []

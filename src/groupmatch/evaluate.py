@@ -14,11 +14,19 @@ from .terms.tiers import bind_problem
 __all__ = ["score", "check", "as_assignment", "problem_for"]
 
 
-def problem_for(roster: Roster, spec) -> Problem:
-    """Resolve a spec against a roster and validate every term (once, before any work)."""
+def check_roster(roster) -> None:
     if not isinstance(roster, Roster):
         raise InputError(f"Expected a gm.Roster (build one with Roster.from_frame); "
                          f"got {type(roster).__name__}.")
+
+
+def _role_mode(spec) -> bool:
+    return getattr(spec, "kind", "peer") != "peer" and hasattr(spec, "check")
+
+
+def problem_for(roster: Roster, spec) -> Problem:
+    """Resolve a spec against a roster and validate every term (once, before any work)."""
+    check_roster(roster)
     if not hasattr(spec, "resolve"):
         raise InputError(f"Expected a mode such as gm.PeerGroups(...); got {type(spec).__name__}.")
     problem = spec.resolve(roster.n)
@@ -94,6 +102,9 @@ def score(roster: Roster, spec, assignment) -> dict[str, int]:
     >>> gm.score(r, spec, [0, 1, 0, 1])
     {'diversity[department]': 2, 'total': 2}
     """
+    if _role_mode(spec):
+        check_roster(roster)
+        return spec.score(roster, assignment)
     problem, a, n_groups = _resolve(roster, spec, assignment)
     values = problem.soft_values(roster, a, n_groups)
     out = {label: w * int(v.sum()) for label, (w, v) in values.items()}
@@ -115,6 +126,9 @@ def check(roster: Roster, spec, assignment) -> list[Violation]:
     >>> gm.check(r, spec, [0, 1, 1, 0])
     []
     """
+    if _role_mode(spec):
+        check_roster(roster)
+        return spec.check(roster, assignment)
     problem, a, n_groups = _resolve(roster, spec, assignment)
     out: list[Violation] = []
     if n_groups > problem.n_groups:

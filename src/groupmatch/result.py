@@ -97,6 +97,26 @@ class Grouping:
     _array: np.ndarray | None = field(repr=False, default=None)
     message: str = ""
     conflicts: tuple[str, ...] = ()
+    mode: str = "peer"  # "peer", "facilitated" or "team"
+    loads: pd.DataFrame | None = field(repr=False, default=None)  # per facilitator / mentor
+    _plan: object = field(repr=False, default=None)  # role modes: the RolePlan in roster rows
+
+    @property
+    def unplaced(self) -> pd.DataFrame:
+        """People in no group, with the reason (``id``, ``role`` when known, ``reason``).
+
+        Examples
+        --------
+        >>> import groupmatch as gm, pandas as pd
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd")}))
+        >>> len(gm.solve(r, gm.PeerGroups(size=2)).unplaced)
+        0
+        """
+        a = self.assignments
+        placed = set(a.loc[a["group"].notna(), "id"].tolist())
+        out = a[a["group"].isna() & ~a["id"].isin(placed)]
+        cols = [c for c in ("id", "role", "reason") if c in out.columns]
+        return out[cols].reset_index(drop=True)
 
     def assignment_array(self) -> np.ndarray:
         """Group index per roster row, -1 for unplaced (a copy).
@@ -199,6 +219,10 @@ class Grouping:
         >>> int(g.explain(0).loc["diversity[department]", "value"])
         1
         """
+        if self.mode != "peer":
+            from .modes.build import explain_role_group
+
+            return explain_role_group(self, group)
         from .explain import explain_group
 
         return explain_group(self, group, include_sensitive=include_sensitive)

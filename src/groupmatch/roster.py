@@ -28,7 +28,7 @@ column                      meaning
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 
@@ -99,6 +99,8 @@ class Roster:
     timezone: np.ndarray | None = None
     sensitive: tuple[str, ...] = ()
     columns: Mapping[str, str] = field(default_factory=dict)  # logical name -> source column
+    base: Roster | None = field(default=None, repr=False)  # the full roster of a sub-roster
+    origin: np.ndarray | None = field(default=None, repr=False)  # rows of ``base``
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -248,6 +250,66 @@ class Roster:
         )
 
     # ------------------------------------------------------------------ views
+    def take(self, rows: Sequence[int]) -> Roster:
+        """The sub-roster of the given distinct rows, remembering where they came from.
+
+        Role modes solve one sub-roster per topic. Terms whose per-person data depend on the
+        whole roster (standardised numeric values, reporting lines, id pairs) compute them on
+        :attr:`base` and map them through :attr:`origin`, so a group scores the same in the
+        sub-roster as in the full one.
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": ["a", "b", "c"],
+        ...                                        "manager_id": [None, "a", "b"]}))
+        >>> sub = r.take([1, 2])
+        >>> sub.ids.tolist(), sub.manager.tolist(), sub.origin.tolist()
+        (['b', 'c'], [-1, 0], [1, 2])
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(np.unique(rows)) != len(rows):
+            raise ValueError("Roster.take needs distinct rows.")
+        root = self.base if self.base is not None else self
+        origin = rows if self.origin is None else self.origin[rows]
+        where = np.full(self.n, -1, dtype=np.int64)
+        where[rows] = np.arange(len(rows))
+        mgr = self.manager[rows]
+        mgr = np.where(mgr >= 0, where[np.maximum(mgr, 0)], -1)
+
+        def cut(a):
+            return None if a is None else _frozen(np.asarray(a)[rows])
+
+        return replace(
+            self,
+            ids=cut(self.ids),
+            frame=self.frame.iloc[rows],
+            categorical=MappingProxyType({k: Categorical(cut(v.codes), v.categories)
+                                          for k, v in self.categorical.items()}),
+            numeric=MappingProxyType({k: cut(v) for k, v in self.numeric.items()}),
+            multi=MappingProxyType({k: Multi(cut(v.matrix), v.vocabulary)
+                                    for k, v in self.multi.items()}),
+            manager=_frozen(mgr),
+            team=None if self.team is None else Categorical(cut(self.team.codes),
+                                                            self.team.categories),
+            role=cut(self.role),
+            capacity_groups=cut(self.capacity_groups),
+            capacity_mentees=cut(self.capacity_mentees),
+            timezone=cut(self.timezone),
+            base=root,
+            origin=_frozen(origin),
+        )
+
+    def localise_pairs(self, pairs: np.ndarray) -> np.ndarray:
+        """Map (k, 2) row pairs of :attr:`base` to this sub-roster, keeping pairs inside it."""
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if self.base is None:
+            return pairs
+        where = np.full(self.base.n, -1, dtype=np.int64)
+        where[self.origin] = np.arange(self.n)
+        out = where[pairs]
+        return out[(out >= 0).all(axis=1)]
+
     def __len__(self) -> int:
         return len(self.ids)
 

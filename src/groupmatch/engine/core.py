@@ -17,7 +17,7 @@ import numpy as np
 
 from .._random import RandomState, check_random_state
 from .._validation import check_int
-from ..evaluate import problem_for
+from ..evaluate import check_roster, problem_for
 from ..exceptions import InputError
 from ..result import Grouping, Status, canonical
 from . import search
@@ -48,7 +48,7 @@ def solve(
     Parameters
     ----------
     roster : Roster
-    spec : PeerGroups
+    spec : PeerGroups, FacilitatedGroups or TeamMentoring
         The mode, sizes and terms.
     time_limit : float
         Seconds of search (wall clock). With ``deterministic=True`` it is a work budget in
@@ -86,6 +86,11 @@ def solve(
     if method not in ("auto", "exact", "search"):
         raise InputError(f"method must be 'auto', 'exact' or 'search'; got {method!r}.")
     workers = check_int("workers", workers or (os.cpu_count() or 1), minimum=1)
+    if getattr(spec, "kind", "peer") != "peer":  # role modes run their own stages
+        check_roster(roster)
+        return spec.solve(roster, time_limit=float(time_limit), random_state=random_state,
+                          workers=1 if deterministic else workers, deterministic=deterministic,
+                          progress=progress)
     problem = problem_for(roster, spec)
     for term in problem.terms:
         term.prechecks(roster, problem.lo, problem.hi)

@@ -69,8 +69,8 @@ def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce
     parts = []
     for term, w in zip(problem.terms, problem.weights, strict=True):
         expr = term.encode(ctx)
-        if not term.hard and w != 0 and expr is not None and not isinstance(expr, int):
-            parts.append(w * expr)
+        if not term.hard and w != 0 and expr is not None:
+            parts.append(w * expr)  # a constant (every size fixed, no choice left) counts too
     # redundant: the sizes add up to the window's people; helps propagation of size bounds.
     model.add(sum(ctx.size(g) for g in groups.tolist()) == len(people))
     if enforce:

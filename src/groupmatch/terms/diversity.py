@@ -100,6 +100,8 @@ class Diversity(Term):
         return self.column in roster.categorical
 
     def _q(self, roster) -> np.ndarray:
+        if roster.base is not None:  # a sub-roster scores on the whole roster's scale
+            return self._q(roster.base)[roster.origin]
         return quantise(roster.numeric[self.column], self.resolution)
 
     # -- CP-SAT ------------------------------------------------------------------------------

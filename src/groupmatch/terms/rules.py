@@ -90,6 +90,8 @@ class _ListedPairs:
     def _pairs(self, roster) -> np.ndarray:
         if not self.pairs:
             return np.zeros((0, 2), dtype=np.int64)
+        if roster.base is not None:  # a sub-roster keeps the pairs that lie inside it
+            return roster.localise_pairs(self._pairs(roster.base))
         flat = roster.rows_of([x for p in self.pairs for x in p], type(self).__name__)
         return flat.reshape(-1, 2)
 
@@ -200,6 +202,8 @@ class NotWithManager(_ApartRule):
             )
 
     def _pairs(self, roster) -> np.ndarray:
+        if roster.base is not None:  # skip-levels run through people outside a sub-roster
+            return roster.localise_pairs(self._pairs(roster.base))
         reports = np.flatnonzero(roster.manager >= 0)
         chunks = []
         up = roster.manager[reports]

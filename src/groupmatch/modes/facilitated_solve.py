@@ -1,0 +1,429 @@
+"""The facilitated-groups engine: counting checks -> plan model -> mentees per topic -> Grouping.
+
+See :mod:`groupmatch.modes.facilitated` for the stages and why they are split this way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from .._random import check_random_state
+from ..exceptions import InfeasibleError
+from ..result import Status
+from ..spec import PeerGroups
+from .build import role_grouping
+from .facilitated import PLAN_SHARE, mentee_values, role_values, solve_time_split
+from .roles import Fixed, RolePlan, reporting_lines
+
+__all__ = ["solve_facilitated"]
+
+SAFE_OPTIONS = 3  # safe leads offered to a mentee whose reporting line holds a lead of a topic
+
+
+@dataclass
+class Plan:
+    """The plan model's answer: open groups with topic, size and facilitators; mentee topics."""
+
+    topic: list[int]
+    size: list[int]
+    leaders: list[np.ndarray]
+    topics_of: dict[int, list[int]]  # mentee row -> topics joined
+    pinned: dict[tuple[int, int], int]  # (mentee, topic) -> group index, for reporting lines
+    status: str
+    role_objective: int | None  # the plan model value of the role terms (CP-SAT), if solved
+
+
+def _solver(time_limit, seed, workers, deterministic) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = int(seed) % (2**31)
+    if deterministic:
+        p.num_workers = 1
+        p.max_deterministic_time = max(time_limit, 0.05)
+    else:
+        p.num_workers = workers
+        p.max_time_in_seconds = max(time_limit, 0.05)
+    return solver
+
+
+def _even_sizes(total: int, parts: int, lo: int, hi: int) -> list[int]:
+    """``total`` mentees in ``parts`` groups, as even as possible (each within lo..hi)."""
+    base, extra = divmod(total, parts)
+    sizes = [base + (k < extra) for k in range(parts)]
+    assert all(lo <= v <= hi for v in sizes), (total, parts, lo, hi)
+    return sizes
+
+
+def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> Plan | None:
+    """Who leads how many groups on which topic, how many mentees each takes, and which topic
+    each mentee joins: one CP-SAT model over (facilitator, topic) and (mentee, topic) pairs.
+
+    Each group has one lead facilitator here (co-facilitators, when ``facilitators`` allows
+    more than one, are added after the mentees are split). A lead who takes ``u`` mentees in
+    ``z`` groups of a topic can always split them into groups within the size bounds when
+    ``lo·z <= u <= hi·z``, so the model needs no group slots. Two phases: participation first,
+    then the role terms with participation held."""
+    m = cp_model.CpModel()
+    lines = reporting_lines(roster, np.flatnonzero(s.mentee).tolist())
+    groups: dict[tuple[int, int], cp_model.IntVar] = {}
+    take: dict[tuple[int, int], cp_model.IntVar] = {}
+    load_of, load_cap = {}, {}
+    cofac: dict[tuple[int, int], cp_model.IntVar] = {}
+    for f in np.flatnonzero(s.leader).tolist():
+        mine = np.flatnonzero(s.expertise[f]).tolist()
+        cap_g, cap_m = int(s.cap_groups[f]), int(s.cap_mentees[f])
+        for t in mine:
+            z = m.new_int_var(0, cap_g, f"groups[{f},{t}]")
+            u = m.new_int_var(0, min(cap_m, s.hi * cap_g), f"take[{f},{t}]")
+            m.add(u >= s.lo * z)
+            m.add(u <= s.hi * z)
+            groups[f, t], take[f, t] = z, u
+        co = {}
+        if s.fmin > 1:  # reserve room to co-facilitate (sized at the maximum, to be safe)
+            for t in mine:
+                co[t] = m.new_int_var(0, cap_g, f"co[{f},{t}]")
+                cofac[f, t] = co[t]
+        m.add(sum(groups[f, t] + co.get(t, 0) for t in mine) <= cap_g)
+        cap = min(cap_m, s.hi * cap_g)
+        load = m.new_int_var(0, cap, f"load[{f}]")
+        m.add(load == sum(take[f, t] for t in mine))
+        m.add(load + sum(s.hi * c for c in co.values()) <= cap_m)
+        load_of[f], load_cap[f] = load, cap
+    for t in {t for _, t in cofac}:
+        n_groups = sum(z for (f, tt), z in groups.items() if tt == t)
+        m.add(sum(c for (f, tt), c in cofac.items() if tt == t) >= (s.fmin - 1) * n_groups)
+        for f in [f for (f, tt) in cofac if tt == t]:
+            m.add(groups[f, t] + cofac[f, t] <= n_groups)  # never twice in one group
+    led = {t for _, t in groups}
+    joins: dict[tuple[int, int], cp_model.IntVar] = {}
+    placed = []
+    for i in np.flatnonzero(s.mentee).tolist():
+        mine = [t for t in np.flatnonzero(s.needs[i]).tolist() if t in led]
+        if not mine:
+            continue
+        for t in mine:
+            joins[i, t] = m.new_bool_var(f"join[{i},{t}]")
+        m.add(sum(joins[i, t] for t in mine) <= int(s.max_groups[i]))
+        p = m.new_bool_var(f"placed[{i}]")
+        m.add(p <= sum(joins[i, t] for t in mine))
+        placed.append(p)
+    for t in led:
+        m.add(sum(v for (i, tt), v in joins.items() if tt == t)
+              == sum(u for (f, tt), u in take.items() if tt == t))
+    # Pairs the mentee rules keep apart cannot share a topic that has a single group.
+    apart = _conflict_pairs(spec, roster)
+    if len(apart):
+        several = {}
+        for t in led:
+            n_groups = sum(z for (f, tt), z in groups.items() if tt == t)
+            several[t] = m.new_bool_var(f"several[{t}]")
+            m.add(n_groups >= 2).only_enforce_if(several[t])
+        for i, j in apart.tolist():
+            for t in led:
+                if (i, t) in joins and (j, t) in joins:
+                    m.add(joins[i, t] + joins[j, t] <= 1 + several[t])
+    # Reporting lines: a mentee whose line holds a lead of the topic is given a safe lead.
+    safe: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    for (i, t), v in joins.items():
+        risky = lines[i]
+        leads = [f for (f, tt) in take if tt == t]
+        if not any(f in risky for f in leads):
+            continue
+        options = []
+        # a few safe leads (largest capacity first) keep the model small at scale
+        ok = sorted((f for f in leads if f not in risky),
+                    key=lambda f: (-int(s.cap_mentees[f]), f))[:SAFE_OPTIONS]
+        for f in ok:
+            if f not in risky:
+                x = m.new_bool_var(f"safe[{i},{f},{t}]")
+                safe[i, f, t] = x
+                options.append(x)
+        m.add(sum(options) == v)
+    by_lead: dict[tuple[int, int], list] = {}
+    for (_i, f, t), x in safe.items():
+        by_lead.setdefault((f, t), []).append(x)
+    for key, xs in by_lead.items():
+        m.add(sum(xs) <= take[key])
+    # Phase 1: participation (people first, then memberships).
+    participation = (len(joins) + 1) * sum(placed) + sum(joins.values())
+    m.maximize(participation)
+    solver = _solver(time_limit * 0.5, seed, workers, deterministic)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    best = int(solver.objective_value)
+    status_name = solver.status_name(status)
+    # Phase 2: role terms, with participation held at its phase-1 value.
+    weights = spec.weight_of()
+    data = {"load": load_of, "load_cap": load_cap}
+    parts = [weights[t.label] * t.encode_roles(m, data) for t in spec.role_terms]
+    decision = (*groups.values(), *take.values(), *joins.values(), *safe.values(), *placed,
+                *cofac.values())
+    phase1 = {v.index: solver.value(v) for v in decision}
+    value = solver.value
+    if parts:
+        for var in decision:
+            m.add_hint(var, phase1[var.index])
+        m.add(participation >= best)
+        m.maximize(sum(parts))
+        solver = _solver(time_limit * 0.5, seed, workers, deterministic)
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            value = solver.value
+            if status != cp_model.OPTIMAL:
+                status_name = "FEASIBLE"
+        else:  # keep the participation answer; the role terms are scored on it below
+            value = lambda v: phase1[v.index]  # noqa: E731
+            status_name = "FEASIBLE"
+            parts = []
+    role_objective = None if not parts else int(solver.value(sum(parts)))
+    # Decode: each lead's mentees of a topic split evenly into their groups.
+    topic, size, leaders, pinned = [], [], [], {}
+    for (f, t), z in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        count = int(value(z))
+        if not count:
+            continue
+        first = len(topic)
+        sizes = _even_sizes(int(value(take[f, t])), count, s.lo, s.hi)
+        for v in sizes:
+            topic.append(t)
+            size.append(v)
+            leaders.append(np.array([f], dtype=np.int64))
+        room = list(sizes)
+        for (i, ff, tt), x in safe.items():
+            if ff == f and tt == t and value(x):
+                k = int(np.argmax(room))
+                room[k] -= 1
+                pinned[i, t] = first + k
+    topics_of: dict[int, list[int]] = {}
+    for (i, t), v in joins.items():
+        if value(v):
+            topics_of.setdefault(i, []).append(t)
+    return Plan(topic, size, leaders, topics_of, pinned, status_name, role_objective)
+
+
+def _conflict_pairs(spec, roster) -> np.ndarray:
+    """Row pairs that the hard mentee rules keep apart (as the compiled search sees them)."""
+    chunks = [np.asarray(c.data, dtype=np.int64).reshape(-1, 2)
+              for term in spec.mentee_terms if term.hard
+              for c in (term.search_components(roster) or []) if c.kind == "conflicts"]
+    return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)
+
+
+def _split_topic(roster, spec, plan: Plan, t: int, *, time_limit, seed, workers,
+                 deterministic):
+    """Split topic t's mentees into its groups with the peer engine.
+
+    Returns (members per group, status, {row: reason} for mentees left out). Sizes are the
+    plan's (each lead's capacity holds); if the mentee rules make that impossible, the mentee
+    with the most kept-apart pairs is left out and groups may shrink to the minimum size."""
+    from ..engine.core import solve
+
+    groups = [g for g, tt in enumerate(plan.topic) if tt == t]
+    rows = np.array(sorted(i for i, ts in plan.topics_of.items() if t in ts), dtype=np.int64)
+    local = {g: k for k, g in enumerate(groups)}
+    left_out: dict[int, str] = {}
+    lo = _lo(spec)
+    for attempt in range(len(rows)):
+        fixed = tuple(local[plan.pinned[int(i), t]] if (int(i), t) in plan.pinned else -1
+                      for i in rows)
+        terms = [*spec.mentee_terms]
+        if any(f >= 0 for f in fixed):
+            terms.append(Fixed(groups_of=fixed))
+        sizes = [(plan.size[g], plan.size[g]) if attempt == 0 else (lo, plan.size[g])
+                 for g in groups]
+        sub = roster.take(rows)
+        out = None
+        if sum(a for a, _ in sizes) <= len(rows) <= sum(b for _, b in sizes):
+            for extra in range(4):  # out of time is not infeasible: try again for longer
+                out = solve(sub, PeerGroups(size=sizes, terms=terms),
+                            time_limit=time_limit * 2**extra, random_state=seed,
+                            workers=workers, deterministic=deterministic)
+                if out.status is not Status.NO_SOLUTION:
+                    break
+            if out.status.has_solution:
+                a = out.assignment_array()
+                return {g: rows[a == local[g]] for g in groups}, out.status, left_out
+        apart = _conflict_pairs(spec, sub)
+        if out is None or not len(apart):
+            raise InfeasibleError(
+                f"The mentees of topic {roster.topics[t]!r} cannot be split into its "
+                f"{len(groups)} groups under the mentee rules"
+                + (f": {out.message}" if out is not None else "."),
+                conflicts=() if out is None else out.conflicts,
+            )
+        worst = int(np.bincount(apart.ravel(), minlength=len(rows)).argmax())
+        other = apart[(apart == worst).any(axis=1)][0]
+        mate = int(other[1] if other[0] == worst else other[0])
+        left_out[int(rows[worst])] = (
+            f"topic {roster.topics[t]!r}: the mentee rules keep them apart from "
+            f"{roster.ids[rows[mate]]}, and the topic's groups had no other room")
+        rows = np.delete(rows, worst)
+    raise InfeasibleError(f"No mentee of topic {roster.topics[t]!r} could be placed.")
+
+
+def _lo(spec) -> int:
+    size = spec.size
+    return int(size) if isinstance(size, int) else int(size[0])
+
+
+def solve_facilitated(roster, spec, *, time_limit, random_state, workers, deterministic,
+                      progress):
+    t0 = time.perf_counter()
+    seed, _ = check_random_state(random_state)
+    s = spec.setting(roster)
+    short = s.shortages(roster)
+    mentees = np.flatnonzero(s.mentee)
+    if spec.strict:
+        _raise_if_short(roster, s, short)
+    plan = plan_model(roster, spec, s, time_limit=time_limit * PLAN_SHARE, seed=seed,
+                      workers=workers, deterministic=deterministic)
+    settings = {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
+                "workers": 1 if deterministic else workers, "deterministic": deterministic,
+                "method": "facilitated: plan + peer engine per topic"}
+    if plan is None:
+        return role_grouping(roster, spec, "facilitated", None, Status.NO_SOLUTION,
+                             time.perf_counter() - t0, settings, reasons={},
+                             message="The plan model found no answer within the time limit; "
+                                     "raise time_limit.")
+    if progress is not None:
+        progress({"event": "plan", "objective": None, "bound": None,
+                  "elapsed": time.perf_counter() - t0})
+    members = [np.zeros(0, dtype=np.int64) for _ in plan.topic]
+    left = max(time_limit - (time.perf_counter() - t0), 0.1)
+    sizes = {t: sum(plan.size[g] for g, tt in enumerate(plan.topic) if tt == t)
+             for t in set(plan.topic)}
+    budget = solve_time_split(left, sizes)
+    all_optimal = plan.status == "OPTIMAL"
+    split_out: dict[int, str] = {}
+    for t in sorted(sizes):
+        got, status, out = _split_topic(roster, spec, plan, t, time_limit=budget[t], seed=seed,
+                                        workers=workers, deterministic=deterministic)
+        split_out.update(out)
+        all_optimal &= status is Status.OPTIMAL
+        for g, rows in got.items():
+            members[g] = rows
+    leaders, dropped = plan.leaders, {}
+    if s.fmax > 1:
+        leaders, dropped = add_cofacilitators(roster, s, plan, members, time_limit=max(
+            time_limit - (time.perf_counter() - t0), 0.5), seed=seed, workers=workers,
+            deterministic=deterministic)
+    keep = [g for g in range(len(members)) if g not in dropped]
+    role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],
+                         topic=[plan.topic[g] for g in keep])
+    reasons = _unplaced_reasons(roster, s, role_plan, short)
+    for i, why in split_out.items():
+        if i in reasons:
+            reasons[i] = why
+    for g, why in dropped.items():
+        for i in members[g].tolist():
+            if i in reasons:
+                reasons[i] = why
+    if spec.strict and any(reasons.get(int(i)) for i in mentees):
+        _raise_if_short(roster, s, short, unplaced=[int(i) for i in mentees
+                                                    if reasons.get(int(i))])
+    roles = role_values(roster, spec, role_plan)
+    weights = spec.weight_of()
+    _, realised = role_plan.loads(roster.n)
+    planned = np.zeros(roster.n, dtype=np.int64)
+    for g, lead in enumerate(plan.leaders):
+        planned[lead] += plan.size[g]
+    if plan.role_objective is not None and (realised == planned).all():
+        # an internal consistency check: the role terms' numpy scorers == their CP-SAT value
+        numpy_roles = sum(weights[label] * int(v.sum()) for label, v in roles.items())
+        if numpy_roles != plan.role_objective:
+            raise AssertionError(f"role terms: numpy {numpy_roles} != CP-SAT "
+                                 f"{plan.role_objective}; please report.")
+    objective_parts = {**mentee_values(roster, spec, role_plan), **roles}
+    status = Status.OPTIMAL if all_optimal and not spec.role_terms else Status.FEASIBLE
+    message = "; ".join(short.values())
+    grouping = role_grouping(roster, spec, "facilitated", role_plan, status,
+                             time.perf_counter() - t0, settings, reasons=reasons,
+                             values=objective_parts, message=message)
+    broken = spec.check(roster, grouping)
+    if broken:  # an internal consistency check, never user input
+        raise AssertionError(f"facilitated answer breaks {broken[:3]}; please report.")
+    if progress is not None:
+        progress({"event": "done", "objective": grouping.objective, "bound": None,
+                  "elapsed": time.perf_counter() - t0})
+    return grouping
+
+
+def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, workers,
+                       deterministic):
+    """Give every group ``fmin..fmax`` facilitators: the lead plus co-facilitators with the
+    topic, spare capacity and nobody of the group in their reporting line (CP-SAT). Groups that
+    cannot reach ``fmin`` are dropped, with the reason for their mentees."""
+    m = cp_model.CpModel()
+    n_led, n_taken = RolePlan(members, plan.leaders, topic=plan.topic).loads(roster.n)
+    lines = reporting_lines(roster, sorted({int(i) for mem in members for i in mem}))
+    pick: dict[tuple[int, int], cp_model.IntVar] = {}
+    for g, t in enumerate(plan.topic):
+        blocked = set().union(*(lines[int(i)] for i in members[g])) if len(members[g]) else set()
+        for f in np.flatnonzero(s.leader & s.expertise[:, t]).tolist():
+            if f not in blocked and f not in plan.leaders[g]:
+                pick[f, g] = m.new_bool_var(f"co[{f},{g}]")
+    full = []
+    for g in range(len(plan.topic)):
+        extra = [v for (f, gg), v in pick.items() if gg == g]
+        ok = m.new_bool_var(f"ok[{g}]")
+        m.add(sum(extra) >= (s.fmin - 1) * ok)
+        m.add(sum(extra) <= s.fmax - 1)
+        full.append(ok)
+    for f in {f for f, _ in pick}:
+        mine = [(g, v) for (ff, g), v in pick.items() if ff == f]
+        m.add(sum(v for _, v in mine) <= int(s.cap_groups[f] - n_led[f]))
+        m.add(sum(len(members[g]) * v for g, v in mine) <= int(s.cap_mentees[f] - n_taken[f]))
+    # as many complete groups as possible, then as few extra facilitators as needed
+    m.maximize((len(pick) + 1) * sum(full) - sum(pick.values()))
+    solver = _solver(time_limit, seed, workers, deterministic)
+    status = solver.solve(m)
+    ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    leaders, dropped = [], {}
+    for g, t in enumerate(plan.topic):
+        chosen = [f for (f, gg), v in pick.items() if gg == g and ok and solver.value(v)]
+        leaders.append(np.array(sorted([*plan.leaders[g].tolist(), *chosen]), dtype=np.int64))
+        if len(leaders[-1]) < s.fmin:
+            dropped[g] = (f"no co-facilitator for topic {roster.topics[t]!r} has spare capacity "
+                          f"outside the group's reporting lines (each group needs {s.fmin})")
+    return leaders, dropped
+
+
+def _raise_if_short(roster, s, short, unplaced=None):
+    mentees = np.flatnonzero(s.mentee)
+    if unplaced is None:
+        cannot = len(mentees) - s.placeable_bound(roster, people=True)
+        if cannot <= 0:
+            return
+    else:
+        cannot = len(unplaced)
+    lines = "; ".join(short.values()) or "the facilitators' capacity is exhausted"
+    raise InfeasibleError(
+        f"{cannot} of {len(mentees)} mentees cannot be placed: {lines}. Add facilitators, "
+        "raise their capacity, or run without strict=True to get the best partial answer.",
+        conflicts=tuple(short) or ("Capacity",),
+    )
+
+
+def _unplaced_reasons(roster, s, plan: RolePlan, short) -> dict[int, str]:
+    """Why each mentee who could have joined a group did not (or None when placed)."""
+    vocab = roster.topics
+    joined = np.zeros(roster.n, dtype=np.int64)
+    for mem in plan.members:
+        np.add.at(joined, mem, 1)
+    out = {}
+    for i in np.flatnonzero(s.mentee).tolist():
+        if joined[i]:
+            continue
+        needed = [vocab[t] for t in np.flatnonzero(s.needs[i])]
+        blocked = [short[t] for t in needed if t in short]
+        if blocked and len(blocked) == len(needed):
+            out[i] = "; ".join(blocked)
+        else:
+            out[i] = (f"the groups on {', '.join(repr(t) for t in needed)} are full "
+                      "(participation was maximised first)")
+    return out

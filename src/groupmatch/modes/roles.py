@@ -1,0 +1,224 @@
+"""What facilitated groups and team mentoring share: who may play which role, reporting lines,
+capacities, role terms, pinned sub-problem members and the membership tables of the result."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from .._validation import check_int, check_weight
+from ..exceptions import InputError
+from ..roster import ROLES
+from ..terms.base import ModelContext, SearchComponent, Term, Violation
+
+__all__ = ["RoleTerm", "BalanceLoad", "RolePlan", "people_in_roles", "reporting_lines",
+           "capacities", "Fixed", "check_range", "memberships_from"]
+
+MENTEE, MENTOR, BOTH = (ROLES.index(r) for r in ("mentee", "mentor", "both"))
+
+
+def check_range(name: str, value, minimum: int = 0) -> tuple[int, int]:
+    """A ``(min, max)`` pair of integers (an int means exactly that many)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (int(value), int(value))
+    if (not isinstance(value, Sequence) or len(value) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                       for v in value)):
+        raise InputError(f"{name} must be an int or a (min, max) pair of ints; got {value!r}.")
+    lo, hi = int(value[0]), int(value[1])
+    if lo < minimum or hi < max(lo, 1):
+        raise InputError(f"{name} must satisfy {minimum} <= min <= max and max >= 1; "
+                         f"got ({lo}, {hi}).")
+    return lo, hi
+
+
+def people_in_roles(roster) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks (may be mentored, may mentor). Without a role column everybody may be both."""
+    if roster.role is None:
+        yes = np.ones(roster.n, dtype=bool)
+        return yes, yes.copy()
+    role = np.asarray(roster.role)
+    return np.isin(role, (MENTEE, BOTH)), np.isin(role, (MENTOR, BOTH))
+
+
+def capacities(roster, default: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(groups, mentees) each person may take as a mentor: the roster's columns or the default."""
+    cg = (np.full(roster.n, default[0], dtype=np.int64) if roster.capacity_groups is None
+          else np.asarray(roster.capacity_groups, dtype=np.int64))
+    cm = (np.full(roster.n, default[1], dtype=np.int64) if roster.capacity_mentees is None
+          else np.asarray(roster.capacity_mentees, dtype=np.int64))
+    return cg, cm
+
+
+def reporting_lines(roster, rows: Sequence[int]) -> dict[int, set[int]]:
+    """For each given row: everybody above them (managers at any level), below them (reports at
+    any level) and themself. Nobody in that set may facilitate or mentor them."""
+    g = roster.hierarchy
+    import networkx as nx
+
+    out = {}
+    for i in rows:
+        out[int(i)] = {int(i)} | nx.ancestors(g, i) | nx.descendants(g, i)
+    return out
+
+
+def memberships_from(roster, assignment) -> pd.DataFrame:
+    """Read a role-mode answer: a Grouping or a DataFrame with ``id, group, role`` (and
+    ``topic`` for facilitated groups, taken from ``grouping.groups`` when given a Grouping)."""
+    if hasattr(assignment, "assignments") and hasattr(assignment, "groups"):
+        table = assignment.assignments
+        groups = assignment.groups
+        if "topic" in groups.columns and "topic" not in table.columns:
+            table = table.merge(groups[["group", "topic"]], on="group", how="left")
+    elif isinstance(assignment, pd.DataFrame):
+        table = assignment
+    else:
+        raise InputError("Facilitated and team groupings are checked from a Grouping or a "
+                         "DataFrame with columns id, group, role (and topic).")
+    missing = {"id", "group", "role"} - set(table.columns)
+    if missing:
+        raise InputError(f"The membership table needs columns id, group and role; "
+                         f"{sorted(missing)} missing.")
+    table = table.copy()
+    table["row"] = roster.rows_of(table["id"].tolist(), "The membership table")
+    return table
+
+
+@dataclass
+class RolePlan:
+    """A role-mode answer in roster rows: per group its members (mentees / team members), its
+    leaders (facilitators / mentors) and its topic or team."""
+
+    members: list[np.ndarray]
+    leaders: list[np.ndarray]
+    topic: list[int] = field(default_factory=list)  # facilitated: topic index per group
+    team: list[int] = field(default_factory=list)  # team mode: team code per group
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.members)
+
+    def loads(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(groups led, mentees taken) per roster row."""
+        groups = np.zeros(n, dtype=np.int64)
+        mentees = np.zeros(n, dtype=np.int64)
+        for mem, lead in zip(self.members, self.leaders, strict=True):
+            groups[lead] += 1
+            mentees[lead] += len(mem)
+        return groups, mentees
+
+
+class RoleTerm(Term):
+    """A term about the leaders of role groups (facilitators, mentors), scored on a RolePlan.
+
+    ``encode_roles(model, data)`` adds it to the role model (``data`` is a dict the mode fills:
+    ``load`` IntVars per mentor row, and mode-specific entries) and returns its objective
+    expression; ``plan_values(roster, plan)`` returns its per-group (or one-element) values.
+    """
+
+    modes: ClassVar[tuple[str, ...]] = ("facilitated", "team")
+
+    def encode(self, ctx: ModelContext):
+        raise InputError(f"{self.label} applies to facilitated groups or team mentoring, "
+                         "not to peer groups.")
+
+    def encode_roles(self, model, data: dict):
+        raise NotImplementedError
+
+    def plan_values(self, roster, plan: RolePlan, data: dict) -> np.ndarray:
+        raise NotImplementedError
+
+    def explain_plan(self, roster, plan: RolePlan, data: dict, group: int) -> dict:
+        return {}
+
+
+@dataclass(frozen=True)
+class BalanceLoad(RoleTerm):
+    """Spread the load across facilitators or mentors so the most popular are not burnt out.
+
+    Value: ``-Σ_f load_f²`` over leaders, with ``load_f`` the number of mentees (facilitated
+    groups) or team members (team mentoring) they take. Among plans placing the same people,
+    it prefers many moderately loaded leaders to a few heavily loaded ones.
+
+    Examples
+    --------
+    >>> import groupmatch as gm
+    >>> gm.BalanceLoad(weight=2).label
+    'balance_load'
+    """
+
+    def __post_init__(self):
+        check_weight("weight", self.weight)
+
+    @property
+    def label(self) -> str:
+        return "balance_load"
+
+    def encode_roles(self, model, data: dict):
+        parts = []
+        for f, load in data["load"].items():
+            cap = data["load_cap"][f]
+            sq = model.new_int_var(0, cap * cap, f"load_sq[{f}]")
+            model.add_element(load, [k * k for k in range(cap + 1)], sq)
+            parts.append(sq)
+        return -sum(parts) if parts else 0
+
+    def plan_values(self, roster, plan, data):
+        _, mentees = plan.loads(roster.n)
+        return np.array([-int((mentees ** 2).sum())], dtype=np.int64)
+
+    def explain_plan(self, roster, plan, data, group):
+        _, mentees = plan.loads(roster.n)
+        lead = plan.leaders[group]
+        return {"leader_loads": {str(roster.ids[f]): int(mentees[f]) for f in lead}}
+
+
+@dataclass(frozen=True, eq=False)
+class Fixed(Term):
+    """Internal hard rule: some rows of a sub-problem stay in a given group (-1: free).
+
+    Role modes pin the few mentees whose reporting line touches a facilitator to a group that
+    is safe for them; the engine keeps its group ids (``group_specific``).
+    """
+
+    groups_of: tuple[int, ...] = ()
+    hard: ClassVar[bool] = True
+    group_specific: ClassVar[bool] = True
+
+    @property
+    def label(self) -> str:
+        return "fixed"
+
+    def _array(self, n: int) -> np.ndarray:
+        a = np.asarray(self.groups_of, dtype=np.int64)
+        return a if len(a) == n else np.full(n, -1, dtype=np.int64)
+
+    def encode(self, ctx: ModelContext):
+        on = ctx.switch(self)
+        fixed = self._array(ctx.roster.n)
+        for i in ctx.people.tolist():
+            if fixed[i] < 0:
+                continue
+            for g in ctx.groups.tolist():
+                v = ctx.x.get((i, g))
+                if v is not None and g != fixed[i]:
+                    ctx.model.add_implication(on, ~v)
+        return None
+
+    def violations(self, roster, assignment, n_groups):
+        fixed = self._array(roster.n)
+        bad = np.flatnonzero((fixed >= 0) & (assignment != fixed))
+        return [Violation(self.label, (int(fixed[i]),), (int(i),),
+                          f"{roster.ids[i]} must stay in group {fixed[i]}") for i in bad]
+
+    def search_components(self, roster):
+        return [SearchComponent("fixed", self._array(roster.n))]
+
+
+def check_count(name: str, value) -> int:
+    return check_int(name, value, minimum=0)
