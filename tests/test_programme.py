@@ -125,3 +125,23 @@ def test_cli_report_on_an_existing_assignment(tmp_path, capsys):
 def test_cli_needs_a_csv_or_a_programme(capsys):
     assert main(["solve"]) == 2
     assert "--programme" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not hasattr(gm, "FacilitatedGroups"), reason="role modes not in this build")
+def test_facilitated_programme_builds_the_mode(tmp_path):
+    path = _write(tmp_path, """
+[roster]
+dataset = "sample"
+[mode]
+kind = "facilitated"
+size = [3, 8]
+facilitators = [1, 2]
+topics = ["python", "negotiation"]
+[[terms]]
+type = "Diversity"
+column = "department"
+""")
+    spec = gm.load_programme(path).spec
+    assert isinstance(spec, gm.FacilitatedGroups)
+    assert spec.size == (3, 8) and spec.facilitators == (1, 2)
+    assert tuple(spec.topics) == ("python", "negotiation")
