@@ -219,6 +219,27 @@ def test_backup_facilitators_rank_people_with_topic_and_room():
         gm.backup_facilitators(gm.solve(roster, gm.PeerGroups(size=4)), roster)
 
 
+@pytest.mark.skipif(not hasattr(gm, "FacilitatedGroups"), reason="facilitated mode not here")
+def test_backup_facilitators_on_a_real_facilitated_grouping():
+    df = gm.datasets.make_organization(40, random_state=2)
+    roster = gm.Roster.from_frame(df)
+    grouping = gm.solve(roster, gm.FacilitatedGroups(size=(2, 6)), time_limit=3,
+                        deterministic=True)
+    table = gm.backup_facilitators(grouping, roster, k=2)
+    skills = dict(zip(df["id"], df["expertise"], strict=True))
+    loads = grouping.loads.set_index("id")
+    caps = df.set_index("id")[["mentor_capacity_groups", "mentor_capacity_mentees"]]
+    groups = grouping.groups.set_index("group")
+    for _, row in table.iterrows():
+        g = groups.loc[row["group"]]
+        assert row["topic"] in skills[row["id"]]
+        assert row["id"] not in g["facilitators"] and row["id"] not in g["members"]
+        used = loads.loc[row["id"], "groups"] if row["id"] in loads.index else 0
+        assert caps.loc[row["id"], "mentor_capacity_groups"] - used == row["spare_groups"] >= 1
+        assert row["spare_mentees"] >= len(g["members"])
+    assert set(table["group"]) | set(table.attrs["uncovered"]) == set(groups.index)
+
+
 # ---------------------------------------------------------------------------- benchmark
 def test_rounds_benchmark_smoke():
     out = subprocess.run([sys.executable, str(BENCH / "rounds.py"), "--smoke"],

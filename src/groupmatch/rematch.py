@@ -217,7 +217,8 @@ def _repair_windows(roster, problem, a, home, needs: _Needs, *, cap, rng, seed, 
     """Repair a large grouping window by window; return (assignment, moves, statuses)."""
     a = a.copy()
     n_groups = problem.n_groups
-    pending_groups = sorted(needs.groups(), key=lambda g: -needs.short.get(g, (0, 0))[1])
+    # emptiest groups first: they need the most people
+    pending_groups = sorted(needs.groups(), key=lambda g: needs.short.get(g, (0, 0))[0])
     rule_groups = sorted({int(a[i]) for i in needs.rule_people} - set(pending_groups))
     pending_groups += rule_groups
     pending_people = [int(i) for i in needs.unplaced]
@@ -389,8 +390,10 @@ def rematch(
     when it grows, new groups are opened. To keep the previous number whatever the roster, pass
     a spec with ``groups=len(previous.groups)``.
     Without ``max_moves`` the fewest people move, and among the groupings with that many moves
-    the objective is maximised. With ``max_moves`` at most that many people move and the
-    objective is maximised within that budget (spare moves may improve quality).
+    the objective is maximised. With ``max_moves`` at most that many people move and, on the
+    single-model path (small programmes), the objective is maximised within that budget, so
+    spare moves may improve quality; on the window path (large programmes) it is a cap on the
+    fewest-moves repair.
 
     Parameters
     ----------
@@ -496,7 +499,7 @@ def rematch(
             a, _, statuses = _repair_windows(
                 roster, problem, a0, home, needs, cap=cap, rng=rng, seed=seed,
                 deadline=deadline, workers=workers, deterministic=deterministic,
-                lexicographic=lexicographic)
+                lexicographic=True)  # windows spend no moves on quality: max_moves is a cap
             path = "windows"
         if a is None:
             raise _failure(roster, problem, home, a0, max_moves, seed, time_limit)
@@ -511,7 +514,7 @@ def rematch(
                              settings)
     grouping = _keep_numbers(grouping, a)
     moves = _moves_frame(roster.ids, old, moved_rows, a, needs, joined_rows, left, n_groups,
-                         quality=max_moves is not None)
+                         quality=max_moves is not None and path == "whole")
     values = {f.name: getattr(grouping, f.name) for f in fields(Grouping)}
     return RematchedGrouping(**values, moves=moves)
 
