@@ -20,9 +20,9 @@ def group_scores(roster, measured, assignment, n_groups) -> np.ndarray:
     Examples
     --------
     >>> import numpy as np, pandas as pd, groupmatch as gm
-    >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd"), "d": list("xxyy")}))
-    >>> group_scores(r, [(gm.Diversity("d"), 2)], np.array([0, 0, 1, 1]), 2).tolist()
-    [0, 0]
+    >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd"), "site": list("xxyy")}))
+    >>> group_scores(r, [(gm.Diversity("site"), 2)], np.array([0, 1, 0, 1]), 2).tolist()
+    [2, 2]
     """
     out = np.zeros(n_groups, dtype=np.int64)
     for term, w in measured:
