@@ -225,45 +225,63 @@ def _split_topic(roster, spec, plan: Plan, t: int, *, time_limit, seed, workers,
 
     groups = [g for g, tt in enumerate(plan.topic) if tt == t]
     rows = np.array(sorted(i for i, ts in plan.topics_of.items() if t in ts), dtype=np.int64)
-    local = {g: k for k, g in enumerate(groups)}
     left_out: dict[int, str] = {}
-    lo = _lo(spec)
-    for attempt in range(len(rows)):
-        fixed = tuple(local[plan.pinned[int(i), t]] if (int(i), t) in plan.pinned else -1
-                      for i in rows)
+    lo, name = _lo(spec), roster.topics[t]
+    status = Status.FEASIBLE
+    for attempt in range(2 * len(rows) + len(groups) + 1):
+        pin = {int(i): plan.pinned[int(i), t] for i in rows if (int(i), t) in plan.pinned}
+        if groups and attempt and lo * len(groups) > len(rows):
+            # too few mentees left for every group: close the one with the fewest pins
+            shut = min(reversed(groups), key=lambda g: sum(v == g for v in pin.values()))
+            groups = [g for g in groups if g != shut]
+            for i in [i for i, g in pin.items() if g == shut]:
+                left_out[i] = (f"topic {name!r}: the one group safe from their reporting line "
+                               "closed when the mentee rules left it too few members")
+            rows = np.array([i for i in rows.tolist() if pin.get(i) != shut], dtype=np.int64)
+            continue
+        if not groups:
+            for i in rows.tolist():
+                left_out[i] = (f"topic {name!r}: its groups closed because the mentee rules "
+                               "left them too few members")
+            return {}, status, left_out
+        room = sum(plan.size[g] for g in groups)
+        if len(rows) > room:  # a group closed: its lead's capacity is gone, so are its places
+            spare = [i for i in rows.tolist() if i not in pin][room - len(rows):]
+            for i in spare:
+                left_out[i] = (f"topic {name!r}: a group closed when the mentee rules left it "
+                               "too few members, and the other groups are full")
+            rows = np.array([i for i in rows.tolist() if i not in set(spare)], dtype=np.int64)
+            continue
+        local = {g: k for k, g in enumerate(groups)}
+        fixed = tuple(local[pin[i]] if i in pin else -1 for i in rows.tolist())
         terms = [*spec.mentee_terms]
         if any(f >= 0 for f in fixed):
             terms.append(Fixed(groups_of=fixed))
         sizes = [(plan.size[g], plan.size[g]) if attempt == 0 else (lo, plan.size[g])
                  for g in groups]
         sub = roster.take(rows)
-        out = None
-        if sum(a for a, _ in sizes) <= len(rows) <= sum(b for _, b in sizes):
-            for extra in range(4):  # out of time is not infeasible: try again for longer
-                out = solve(sub, PeerGroups(size=sizes, terms=terms),
-                            time_limit=time_limit * 2**extra, random_state=seed,
-                            workers=workers, deterministic=deterministic)
-                if out.status is not Status.NO_SOLUTION:
-                    break
-            if out.status.has_solution:
-                a = out.assignment_array()
-                return {g: rows[a == local[g]] for g in groups}, out.status, left_out
+        for extra in range(4):  # out of time is not infeasible: try again for longer
+            out = solve(sub, PeerGroups(size=sizes, terms=terms),
+                        time_limit=time_limit * 2**extra, random_state=seed,
+                        workers=workers, deterministic=deterministic)
+            if out.status is not Status.NO_SOLUTION:
+                break
+        if out.status.has_solution:
+            a = out.assignment_array()
+            return {g: rows[a == local[g]] for g in groups}, out.status, left_out
         apart = _conflict_pairs(spec, sub)
-        if out is None or not len(apart):
+        if not len(apart):
             raise InfeasibleError(
-                f"The mentees of topic {roster.topics[t]!r} cannot be split into its "
-                f"{len(groups)} groups under the mentee rules"
-                + (f": {out.message}" if out is not None else "."),
-                conflicts=() if out is None else out.conflicts,
-            )
+                f"The mentees of topic {name!r} cannot be split into its {len(groups)} groups "
+                f"under the mentee rules: {out.message}", conflicts=out.conflicts)
         worst = int(np.bincount(apart.ravel(), minlength=len(rows)).argmax())
         other = apart[(apart == worst).any(axis=1)][0]
         mate = int(other[1] if other[0] == worst else other[0])
         left_out[int(rows[worst])] = (
-            f"topic {roster.topics[t]!r}: the mentee rules keep them apart from "
+            f"topic {name!r}: the mentee rules keep them apart from "
             f"{roster.ids[rows[mate]]}, and the topic's groups had no other room")
         rows = np.delete(rows, worst)
-    raise InfeasibleError(f"No mentee of topic {roster.topics[t]!r} could be placed.")
+    raise InfeasibleError(f"No mentee of topic {name!r} could be placed.")  # pragma: no cover
 
 
 def _lo(spec) -> int:
@@ -312,7 +330,7 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
         leaders, dropped = add_cofacilitators(roster, s, plan, members, time_limit=max(
             time_limit - (time.perf_counter() - t0), 0.5), seed=seed, workers=workers,
             deterministic=deterministic)
-    keep = [g for g in range(len(members)) if g not in dropped]
+    keep = [g for g in range(len(members)) if g not in dropped and len(members[g])]
     role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],
                          topic=[plan.topic[g] for g in keep])
     reasons = _unplaced_reasons(roster, s, role_plan, short)
@@ -363,7 +381,9 @@ def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, work
     lines = reporting_lines(roster, sorted({int(i) for mem in members for i in mem}))
     pick: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, t in enumerate(plan.topic):
-        blocked = set().union(*(lines[int(i)] for i in members[g])) if len(members[g]) else set()
+        if not len(members[g]):
+            continue  # closed by the mentee split
+        blocked = set().union(*(lines[int(i)] for i in members[g]))
         for f in np.flatnonzero(s.leader & s.expertise[:, t]).tolist():
             if f not in blocked and f not in plan.leaders[g]:
                 pick[f, g] = m.new_bool_var(f"co[{f},{g}]")
