@@ -17,9 +17,11 @@ Algorithm (iterated tabu search with a few walkers)
 * Tabu search: each iteration applies the best admissible move or swap (ties broken at random);
   an element that left group ``g`` may not return for ``tb + U{0..tr}`` iterations (both scaled by
   ``n / G``); aspiration when a neighbour beats the run's best. The O(n^2) swap scan is pruned
-  exactly: for ``v in g`` and target group ``h``, no swap can beat
-  ``MT[h, v] - own[v] + max_{u in h}(MT[g, u] - own[u]) - 2 min_u D[v, u]``, so whole groups are
-  skipped once a good neighbour is known (3-10x faster than the plain scan at n = 120...480).
+  exactly with ``B[h, g] = max_{u in h}(MT[g, u] - own[u])`` (kept exact incrementally: a step
+  between groups g1 and g2 only changes rows and columns g1, g2 of B, O(n) instead of O(n G)):
+  ``B[g, h]`` is the best move g -> h, ``B[g, h] + B[h, g] - 2 min D`` bounds every swap between
+  g and h (whole group pairs skipped), and ``MT[h, v] - own[v] + B[h, g] - 2 min_u D[v, u]``
+  bounds the swaps of one ``v in g`` with h. Only a few member pairs are ever evaluated.
 * Walkers (``P = 4``): each runs tabu episodes of ``10 n`` iterations from its current solution,
   keeps the episode's best if it improved, and after 3 episodes without improvement is kicked by
   ``2 n / G`` random feasible swaps (iterated tabu search in the spirit of Palubeckis et al. 2015's
@@ -190,24 +192,79 @@ def _kick(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, k, rng, thr, pm
 
 
 @njit(cache=True)
+def _full_bounds(MT, own, mem, cnt, B):
+    """B[h, g] = max over movable u in h of (MT[g, u] - own[u]) for all h, g; returns the work.
+
+    B[g, h] is the exact value of the best move g -> h, and B[h, g] bounds the u-part of any
+    swap between g and h.
+    """
+    G = MT.shape[0]
+    work = 0
+    for h in range(G):
+        _bound_row(MT, own, mem, cnt, B, h)
+        work += cnt[h] * G
+    return work
+
+
+@njit(cache=True)
+def _bound_row(MT, own, mem, cnt, B, h):
+    """Recompute row h of B (see _full_bounds)."""
+    G = MT.shape[0]
+    NEG = np.int64(_NEG)
+    for g in range(G):
+        B[h, g] = NEG
+    for k in range(cnt[h]):
+        u = mem[h, k]
+        ou = own[u]
+        for g in range(G):
+            t = MT[g, u] - ou
+            if t > B[h, g]:
+                B[h, g] = t
+
+
+@njit(cache=True)
+def _update_bounds(MT, own, mem, cnt, B, g1, g2):
+    """Refresh B after elements moved between groups g1 and g2 only: rows g1, g2 (their
+    members' own values changed) and columns g1, g2 (those MT rows changed). Returns the work."""
+    G = MT.shape[0]
+    NEG = np.int64(_NEG)
+    _bound_row(MT, own, mem, cnt, B, g1)
+    _bound_row(MT, own, mem, cnt, B, g2)
+    r1 = MT[g1]
+    r2 = MT[g2]
+    work = (cnt[g1] + cnt[g2]) * G
+    for h in range(G):
+        if h == g1 or h == g2:
+            continue
+        b1 = NEG
+        b2 = NEG
+        memh = mem[h]
+        for k in range(cnt[h]):
+            u = memh[k]
+            ou = own[u]
+            t = r1[u] - ou
+            if t > b1:
+                b1 = t
+            t = r2[u] - ou
+            if t > b2:
+                b2 = t
+        B[h, g1] = b1
+        B[h, g2] = b2
+        work += cnt[h]
+    return work
+
+
+@njit(cache=True)
 def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, cur, bestv,
                tbase, trand, tabu, rng, B, minw):
-    """One tabu iteration: apply the best admissible move/swap. Returns (delta, work, ok)."""
+    """One tabu iteration: apply the best admissible move/swap. Returns (delta, work, ok).
+
+    B (see _full_bounds) must be exact on entry and is kept exact on exit.
+    """
     G = MT.shape[0]
     n = a.shape[0]
     NEG = np.int64(_NEG)
-    # B[h, g] = max over u in h of (MT[g, u] - own[u]): bound on the u-part of any swap g <-> h.
-    for h in range(G):
-        for g in range(G):
-            B[h, g] = NEG
-        for k in range(cnt[h]):
-            u = mem[h, k]
-            ou = own[u]
-            for g in range(G):
-                t = MT[g, u] - ou
-                if t > B[h, g]:
-                    B[h, g] = t
-    work = n * G
+    work = 0
     bd = NEG
     bv = -1
     bu = -1
@@ -217,13 +274,16 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
         for g in range(G):
             if sizes[g] <= lo[g]:
                 continue
-            for k in range(cnt[g]):
-                v = mem[g, k]
-                base = own[v]
-                for h in range(G):
-                    if h == g or sizes[h] >= hi[h] or MT[h, v] < thr:
+            for h in range(G):
+                if h == g or sizes[h] >= hi[h] or B[g, h] < bd:
+                    continue
+                rh = MT[h]
+                work += cnt[g]
+                for k in range(cnt[g]):
+                    v = mem[g, k]
+                    if rh[v] < thr:
                         continue
-                    d = MT[h, v] - base
+                    d = rh[v] - own[v]
                     if d < bd:
                         continue
                     if tabu[v, h] > it and cur + d <= bestv:
@@ -238,27 +298,42 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
                         if _randint(rng, nb) == 0:
                             bv = v
                             bh = h
-        work += n * G
+    # Swaps, group pair by group pair: B[g, h] + B[h, g] - 2 min D bounds every swap between
+    # g and h, so most pairs are skipped without looking at their members.
     for g in range(G - 1):
-        for k in range(cnt[g]):
-            v = mem[g, k]
-            wv = W[v]
-            ov = own[v]
-            m2 = 2 * minw[v]
-            for h in range(g + 1, G):
-                c0 = MT[h, v] - ov
-                if c0 + B[h, g] - m2 < bd:
+        cg = cnt[g]
+        if cg == 0:
+            continue
+        memg = mem[g]
+        mg = minw[memg[0]]
+        for k in range(1, cg):
+            if minw[memg[k]] < mg:
+                mg = minw[memg[k]]
+        work += cg
+        rg = MT[g]
+        for h in range(g + 1, G):
+            bhg = B[h, g]
+            if B[g, h] + bhg - 2 * mg < bd:
+                continue
+            rh = MT[h]
+            memh = mem[h]
+            ch = cnt[h]
+            work += cg
+            for k in range(cg):
+                v = memg[k]
+                c0 = rh[v] - own[v]
+                if c0 + bhg - 2 * minw[v] < bd:
                     continue
-                memh = mem[h]
-                work += cnt[h]
-                for q in range(cnt[h]):
+                wv = W[v]
+                work += ch
+                for q in range(ch):
                     u = memh[q]
-                    d = c0 + MT[g, u] - own[u] - 2 * wv[u]
+                    d = c0 + rg[u] - own[u] - 2 * wv[u]
                     if d < bd:
                         continue
                     if (tabu[v, h] > it or tabu[u, g] > it) and cur + d <= bestv:
                         continue
-                    if MT[h, v] - wv[u] < thr or MT[g, u] - wv[u] < thr:
+                    if rh[v] - wv[u] < thr or rg[u] - wv[u] < thr:
                         continue
                     if d > bd:
                         bd = d
@@ -284,6 +359,7 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
         _move(W, a, MT, sizes, own, mem, cnt, pos, bu, g)
         tabu[bv, g] = it + tbase + _randint(rng, trand + 1)
         tabu[bu, h] = it + tbase + _randint(rng, trand + 1)
+    work += _update_bounds(MT, own, mem, cnt, B, g, a[bv]) + (n if bu < 0 else 2 * n)
     return bd, work, True
 
 
@@ -312,6 +388,7 @@ def _search(W, lo, hi, movable, can_move, thr, pa, pval, pstall, best_a, best, a
             st[_S_WALKER] = k
             a[:] = pa[k]
             _build(W, a, movable, MT, sizes, own, mem, cnt, pos)
+            spent += _full_bounds(MT, own, mem, cnt, B)
             besta[:] = a
             tabu[:, :] = -1
             st[_S_IT] = 0
