@@ -238,3 +238,18 @@ def test_cli_modes(tmp_path, capsys):
         text = capsys.readouterr().out
         assert ("topic" if mode == "facilitated" else "team ") in text
         assert out.exists()
+
+
+@pytest.mark.parametrize("rule", [gm.NoIsolation("gender"), gm.CommonSlot(),
+                                  gm.MinDistinct("department", 2)])
+def test_group_rules_hold_in_facilitated_groups(rule):
+    roster = gm.Roster.from_frame(gm.datasets.load_sample())
+    spec = gm.FacilitatedGroups(size=(3, 8), terms=[gm.Diversity("department"), rule])
+    g = gm.solve(roster, spec, time_limit=5)
+    assert g.status.has_solution
+    assert gm.check(roster, spec, g) == []
+    left = g.unplaced[g.unplaced["role"] == "mentee"]
+    assert left["reason"].notna().all()
+    # people left out for the rule say so
+    if (left["reason"].str.contains("left out so that")).any():
+        assert left["reason"].str.contains(rule.label, regex=False).any()

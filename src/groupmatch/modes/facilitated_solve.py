@@ -6,7 +6,7 @@ See :mod:`groupmatch.modes.facilitated` for the stages and why they are split th
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -230,7 +230,8 @@ def _split_topic(roster, spec, plan: Plan, t: int, *, time_limit, seed, workers,
     status = Status.FEASIBLE
     for attempt in range(2 * len(rows) + len(groups) + 1):
         pin = {int(i): plan.pinned[int(i), t] for i in rows if (int(i), t) in plan.pinned}
-        if groups and attempt and lo * len(groups) > len(rows):
+        held = [sum(v == g for v in pin.values()) for g in groups]
+        if groups and attempt and sum(max(lo, h) for h in held) > len(rows):
             # too few mentees left for every group: close the one with the fewest pins
             shut = min(reversed(groups), key=lambda g: sum(v == g for v in pin.values()))
             groups = [g for g in groups if g != shut]
@@ -261,27 +262,78 @@ def _split_topic(roster, spec, plan: Plan, t: int, *, time_limit, seed, workers,
                  for g in groups]
         sub = roster.take(rows)
         for extra in range(4):  # out of time is not infeasible: try again for longer
-            out = solve(sub, PeerGroups(size=sizes, terms=terms),
-                        time_limit=time_limit * 2**extra, random_state=seed,
-                        workers=workers, deterministic=deterministic)
+            try:
+                out = solve(sub, PeerGroups(size=sizes, terms=terms),
+                            time_limit=time_limit * 2**extra, random_state=seed,
+                            workers=workers, deterministic=deterministic)
+            except InfeasibleError as error:  # a counting pre-check of a mentee rule
+                out = _Failed(str(error), error.conflicts)
             if out.status is not Status.NO_SOLUTION:
                 break
         if out.status.has_solution:
             a = out.assignment_array()
             return {g: rows[a == local[g]] for g in groups}, out.status, left_out
-        apart = _conflict_pairs(spec, sub)
-        if not len(apart):
+        worst, why = _first_in_the_way(spec, sub, sizes, terms, time_limit, seed, workers,
+                                       deterministic)
+        if worst is None:
             raise InfeasibleError(
                 f"The mentees of topic {name!r} cannot be split into its {len(groups)} groups "
                 f"under the mentee rules: {out.message}", conflicts=out.conflicts)
-        worst = int(np.bincount(apart.ravel(), minlength=len(rows)).argmax())
-        other = apart[(apart == worst).any(axis=1)][0]
-        mate = int(other[1] if other[0] == worst else other[0])
-        left_out[int(rows[worst])] = (
-            f"topic {name!r}: the mentee rules keep them apart from "
-            f"{roster.ids[rows[mate]]}, and the topic's groups had no other room")
+        left_out[int(rows[worst])] = f"topic {name!r}: {why}, and the topic's groups had no " \
+                                     "other room"
         rows = np.delete(rows, worst)
     raise InfeasibleError(f"No mentee of topic {name!r} could be placed.")  # pragma: no cover
+
+
+@dataclass
+class _Failed:
+    """A sub-solve that a counting pre-check stopped before any model."""
+
+    message: str
+    conflicts: tuple = ()
+    status: Status = Status.INFEASIBLE
+
+
+def _first_in_the_way(spec, sub, sizes, terms, time_limit, seed, workers, deterministic):
+    """Who to leave out when the mentee rules cannot all hold in a topic's groups.
+
+    Solves again with every tierable hard rule as ``need`` (as many instances as possible) and
+    returns the sub-roster row that appears most often in what is still broken, with the reason
+    in words; (None, "") when even that finds nothing to blame."""
+    from ..engine.core import solve
+
+    relaxed = [replace(t, tier="need") if t.hard and hasattr(t, "tier") else t for t in terms]
+    for extra in range(4):  # out of time is not infeasible: try again for longer
+        try:
+            out = solve(sub, PeerGroups(size=sizes, terms=relaxed),
+                        time_limit=time_limit * 2**extra, random_state=seed, workers=workers,
+                        deterministic=deterministic)
+        except InfeasibleError:
+            return None, ""
+        if out.status is not Status.NO_SOLUTION:
+            break
+    if not out.status.has_solution:
+        return None, ""
+    a = out.assignment_array()
+    hard = [t for t in spec.mentee_terms if t.hard]
+
+    def broken(assignment):
+        return [v for t in hard for v in t.violations(sub, assignment, len(sizes))]
+
+    now = broken(a)
+    suspects = sorted({p for v in now for p in v.people})
+    if not suspects:
+        return None, ""
+
+    def left_without(i):
+        b = a.copy()
+        b[i] = -1
+        return len(broken(b))
+
+    # the person whose absence mends the most broken rules (ties: the first row)
+    worst = min(suspects, key=lambda i: (left_without(i), i))
+    rule = next(v for v in now if worst in v.people)
+    return worst, f"left out so that {rule.rule} holds ({rule.message})"
 
 
 def _lo(spec) -> int:
