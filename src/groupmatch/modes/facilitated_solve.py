@@ -21,6 +21,7 @@ from .roles import Fixed, RolePlan, reporting_lines
 
 __all__ = ["solve_facilitated"]
 
+PLAN_MIN_SECONDS = 1.0  # the plan model's floor: participation is decided there
 SAFE_OPTIONS = 3  # safe leads offered to a mentee whose reporting line holds a lead of a topic
 
 
@@ -151,9 +152,12 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
     # Phase 1: participation (people first, then memberships).
     participation = (len(joins) + 1) * sum(placed) + sum(joins.values())
     m.maximize(participation)
-    solver = _solver(time_limit * 0.5, seed, workers, deterministic)
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    for extra in range(3):  # out of time is not infeasible (everybody out is valid): retry
+        solver = _solver(time_limit * 0.5 * 2**extra, seed, workers, deterministic)
+        status = solver.solve(m)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+    else:
         return None
     best = int(solver.objective_value)
     status_name = solver.status_name(status)
@@ -350,7 +354,8 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     mentees = np.flatnonzero(s.mentee)
     if spec.strict:
         _raise_if_short(roster, s, short)
-    plan = plan_model(roster, spec, s, time_limit=time_limit * PLAN_SHARE, seed=seed,
+    plan = plan_model(roster, spec, s, time_limit=max(time_limit * PLAN_SHARE,
+                                                      min(time_limit, PLAN_MIN_SECONDS)), seed=seed,
                       workers=workers, deterministic=deterministic)
     settings = {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
                 "workers": 1 if deterministic else workers, "deterministic": deterministic,
