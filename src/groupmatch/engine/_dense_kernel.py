@@ -95,7 +95,8 @@ def _rand01(rng):
 
 
 # ---------------------------------------------------------------------------------------------
-# Solution state: a (group of each element), MT (G, n) gain matrix, sizes, own[i] = MT[a[i], i],
+# Solution state: a (group of each element), MT (G, n) gain matrix, sizes, own[i] = MT[a[i], i]
+# (exact after _build; then kept for movable elements only),
 # and member lists of the *movable* elements: mem[g, :cnt[g]], pos[i] = index of i in mem[a[i]].
 # ---------------------------------------------------------------------------------------------
 
@@ -128,20 +129,26 @@ def _build(W, a, movable, MT, sizes, own, mem, cnt, pos):
 
 @njit(cache=True)
 def _move(W, a, MT, sizes, own, mem, cnt, pos, x, h):
-    """Move movable element x to group h, keeping the whole state exact (O(n))."""
+    """Move movable element x to group h, keeping the state exact (O(n)).
+
+    ``own`` is kept for movable elements only (the only ones the search reads it for); the
+    branch-free row updates vectorise.
+    """
     g = a[x]
     rg = MT[g]
     rh = MT[h]
     wx = W[x]
     for i in range(a.shape[0]):
-        w = wx[i]
-        rg[i] -= w
-        rh[i] += w
-        ai = a[i]
-        if ai == g:
-            own[i] -= w
-        elif ai == h:
-            own[i] += w
+        rg[i] -= wx[i]
+        rh[i] += wx[i]
+    memg = mem[g]
+    for k in range(cnt[g]):
+        i = memg[k]
+        own[i] -= wx[i]
+    memh = mem[h]
+    for k in range(cnt[h]):
+        i = memh[k]
+        own[i] += wx[i]
     sizes[g] -= 1
     sizes[h] += 1
     a[x] = h
