@@ -253,3 +253,27 @@ def test_group_rules_hold_in_facilitated_groups(rule):
     # people left out for the rule say so
     if (left["reason"].str.contains("left out so that")).any():
         assert left["reason"].str.contains(rule.label, regex=False).any()
+
+
+def test_explain_person_in_role_modes():
+    roster = gm.Roster.from_frame(gm.datasets.load_sample())
+    spec = gm.FacilitatedGroups(terms=[gm.Diversity("department"), gm.SharedNeeds()])
+    g = gm.solve(roster, spec, time_limit=3)
+    mentee = g.groups.loc[0, "members"][0]
+    table = g.explain_person(mentee)
+    assert g.groups.loc[0, "topic"] in table.attrs["summary"]
+    row = int(roster.rows_of([mentee], "test")[0])
+    m = roster.multi["needs"]
+    needs = {m.vocabulary[t] for t in np.flatnonzero(m.matrix[row])}
+    assert set(table["topic"]) <= needs
+    for r in table.itertuples():  # each what-if is the objective of the moved answer
+        moved = g.assignments.merge(g.groups[["group", "topic"]], on="group", how="left")
+        at = moved.index[(moved["id"] == mentee) & (moved["role"] == "mentee")][0]
+        moved.loc[at, ["group", "topic"]] = [r.group, r.topic]
+        assert gm.score(roster, spec, moved)["total"] == g.objective + r.delta
+        assert (gm.check(roster, spec, moved) == []) == r.rules_hold
+    lead = g.groups.loc[0, "facilitators"][0]
+    assert "facilitates" in g.explain_person(lead).attrs["summary"]
+    teams = gm.solve(roster, gm.TeamMentoring(terms=[gm.GoalCoverage()]), time_limit=3)
+    member = teams.groups.loc[0, "members"][0]
+    assert "kept whole" in teams.explain_person(member).attrs["summary"]

@@ -289,9 +289,10 @@ def explain_person(grouping, person, *, alternatives: int = 3,
     >>> table[["group", "change", "delta", "rules_hold"]].to_dict("records")
     [{'group': 1, 'change': 'swap with b', 'delta': 0, 'rules_hold': True}]
     """
-    if getattr(grouping, "mode", "peer") != "peer":
-        raise InputError(f"explain_person covers peer groupings so far; this one is "
-                         f"{grouping.mode!r}. Use grouping.explain(group) for its groups.")
+    if getattr(grouping, "mode", "peer") != "peer":  # facilitated / team groupings
+        from .modes.build import explain_role_person
+
+        return explain_role_person(grouping, person, alternatives=alternatives)
     roster, problem, a = _solved(grouping)
     row = int(roster.rows_of([person], "explain_person")[0])
     home = int(a[row])

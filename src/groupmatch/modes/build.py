@@ -169,3 +169,116 @@ def _coverage_row(grouping, group) -> dict:
     return {"term": "goals", "kind": "coverage", "weight": None, "value": None,
             "contribution": None, "holds": None,
             "details": {"covered_by": by, "missing": missing, "summary": summary}}
+
+
+def explain_role_person(grouping: Grouping, person, alternatives: int = 3) -> pd.DataFrame:
+    """Why a person is where they are in a facilitated or team grouping, and (facilitated
+    mentees) the objective change of joining each of the best other groups on a topic they need.
+
+    Columns: ``group``, ``topic``, ``change`` (``move`` or ``join`` for someone left out),
+    ``delta``, ``new_objective``, ``rules_hold`` and one column per soft term's change.
+    ``table.attrs["summary"]`` says it in words.
+    """
+    from .facilitated import score_plan
+
+    roster, spec, plan = grouping._roster, grouping._problem, grouping._plan
+    if plan is None:
+        from ..exceptions import GroupMatchError
+
+        raise GroupMatchError("This grouping has no solution to explain.")
+    row = int(roster.rows_of([person], "explain_person")[0])
+    ids, vocab = roster.ids, roster.topics
+    member_of = [g for g in range(plan.n_groups) if row in plan.members[g]]
+    leads = [g for g in range(plan.n_groups) if row in plan.leaders[g]]
+    labels = [t.label for t in spec.terms if not t.hard]
+    columns = ["group", "topic", "change", "delta", "new_objective", "rules_hold", *labels]
+    lines = []
+    if leads:
+        what = ("facilitates" if grouping.mode == "facilitated" else "mentors")
+        names = [f"{g} ({vocab[plan.topic[g]]})" if grouping.mode == "facilitated"
+                 else str(g) for g in leads]
+        load = grouping.loads.set_index("id").loc[ids[row]] if len(grouping.loads) else None
+        lines.append(f"{ids[row]} {what} group(s) {', '.join(names)}"
+                     + (f": {int(load['groups'])} of {int(load['capacity_groups'])} groups, "
+                        f"{int(load['mentees'])} people" if load is not None else "") + ".")
+    if grouping.mode == "team":
+        for g in member_of:
+            lines.append(f"{ids[row]} is in team {grouping.groups.loc[g, 'team']} (group {g}), "
+                         f"mentored by {', '.join(map(str, ids[plan.leaders[g]]))}; teams are "
+                         "kept whole, so there is no other group to move to.")
+        if not member_of and not leads:
+            lines.append(f"{ids[row]} is in no group: "
+                         f"{_reason_of(grouping, person)}.")
+        table = pd.DataFrame(columns=columns)
+        table.attrs["summary"] = " ".join(lines)
+        return table
+    needs = roster.multi["needs"].matrix
+    setting = spec.setting(roster)
+    line = _line_of(roster, row)
+    home = member_of[0] if member_of else None
+    if home is not None:
+        t = plan.topic[home]
+        lines.append(f"{ids[row]} is a mentee of group {home} on {vocab[t]!r}, which they need, "
+                     f"facilitated by {', '.join(map(str, ids[plan.leaders[home]]))}.")
+    elif setting.mentee[row]:
+        lines.append(f"{ids[row]} is in no group: {_reason_of(grouping, person)}.")
+    base = score_plan(roster, spec, plan)
+    _, taken = plan.loads(roster.n)
+    records = []
+    for g in range(plan.n_groups):
+        t = plan.topic[g]
+        if g in member_of or not needs[row, t] or not setting.mentee[row] \
+                or row in plan.leaders[g]:
+            continue
+        moved = RolePlan([m.copy() for m in plan.members], plan.leaders, topic=plan.topic)
+        if home is not None:
+            moved.members[home] = moved.members[home][moved.members[home] != row]
+        moved.members[g] = np.append(moved.members[g], row)
+        ok = len(moved.members[g]) <= setting.hi and not (set(plan.leaders[g].tolist()) & line)
+        ok &= all(taken[f] + 1 <= setting.cap_mentees[f] for f in plan.leaders[g])
+        if home is not None:
+            ok &= len(moved.members[home]) >= setting.lo
+        ok &= not _mentee_rules_broken(roster, spec, moved, {g, home} - {None})
+        after = score_plan(roster, spec, moved)
+        records.append({"group": g, "topic": vocab[t],
+                        "change": "move" if home is not None else "join",
+                        "delta": after["total"] - base["total"],
+                        "new_objective": after["total"], "rules_hold": bool(ok),
+                        **{k: after[k] - base[k] for k in labels}})
+    records.sort(key=lambda r: (not r["rules_hold"], -r["delta"], r["group"]))
+    table = pd.DataFrame(records[:alternatives], columns=columns)
+    for r in table.to_dict("records"):
+        rules = "" if r["rules_hold"] else " (breaks a rule: full group, capacity, reporting " \
+                                           "line or a mentee rule)"
+        lines.append(f"{'Moving to' if home is not None else 'Joining'} group {r['group']} "
+                     f"({r['topic']}) would change the objective by {r['delta']:+d}{rules}.")
+    if not records and setting.mentee[row]:
+        lines.append("No other group works on a topic they need.")
+    table.attrs["summary"] = " ".join(lines)
+    return table
+
+
+def _reason_of(grouping, person) -> str:
+    a = grouping.assignments
+    reason = a.loc[(a["id"].astype(str) == str(person)) & a["group"].isna(), "reason"]
+    return str(reason.iloc[0]) if len(reason) else "no reason recorded"
+
+
+def _line_of(roster, row: int) -> set[int]:
+    from .roles import reporting_lines
+
+    return reporting_lines(roster, [row])[row]
+
+
+def _mentee_rules_broken(roster, spec, plan: RolePlan, groups: set) -> bool:
+    """Do the hard mentee rules break in the topics of ``groups``?"""
+    from .facilitated import _topic_subproblems
+
+    topics = {plan.topic[g] for g in groups}
+    for t, members, sub, local in _topic_subproblems(roster, spec, plan):
+        if t not in topics or sub is None:
+            continue
+        for term in spec.mentee_terms:
+            if term.hard and term.violations(sub, local, len(members)):
+                return True
+    return False

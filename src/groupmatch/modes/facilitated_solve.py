@@ -390,6 +390,7 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     keep = [g for g in range(len(members)) if g not in dropped and len(members[g])]
     role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],
                          topic=[plan.topic[g] for g in keep])
+    _place_left_out(roster, spec, s, role_plan)
     reasons = _unplaced_reasons(roster, s, role_plan, short)
     for i, why in split_out.items():
         if i in reasons:
@@ -468,6 +469,48 @@ def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, work
             dropped[g] = (f"no co-facilitator for topic {roster.topics[t]!r} has spare capacity "
                           f"outside the group's reporting lines (each group needs {s.fmin})")
     return leaders, dropped
+
+
+def _place_left_out(roster, spec, s, plan: RolePlan) -> None:
+    """Participation first: put mentees still out into any group of a topic they need that has
+    room, lead capacity, no reporting-line clash and keeps the mentee rules (best local score)."""
+    joined = np.zeros(roster.n, dtype=np.int64)
+    for mem in plan.members:
+        np.add.at(joined, mem, 1)
+    _, taken = plan.loads(roster.n)
+    out = [i for i in np.flatnonzero(s.mentee & (joined == 0)).tolist()]
+    if not out:
+        return
+    lines = reporting_lines(roster, out)
+    soft = [t for t in spec.mentee_terms if not t.hard]
+    hard = [t for t in spec.mentee_terms if t.hard]
+    weights = spec.weight_of()
+
+    def value(rows) -> int | None:
+        sub = roster.take(rows)
+        local = np.zeros(len(rows), dtype=np.int64)
+        if any(t.violations(sub, local, 1) for t in hard):
+            return None
+        return sum(weights[t.label] * int(t.group_values(sub, local, 1)[0]) for t in soft)
+
+    for i in out:
+        best = None
+        for g in range(plan.n_groups):
+            mem, lead = plan.members[g], plan.leaders[g]
+            if (not s.needs[i, plan.topic[g]] or len(mem) >= s.hi or i in lead
+                    or lines[i] & set(lead.tolist())
+                    or any(taken[f] + 1 > s.cap_mentees[f] for f in lead)):
+                continue
+            after = value(np.append(mem, i))
+            if after is None:
+                continue
+            gain = after - (value(mem) or 0)
+            if best is None or gain > best[0]:
+                best = (gain, g)
+        if best is not None:
+            g = best[1]
+            plan.members[g] = np.append(plan.members[g], i)
+            taken[plan.leaders[g]] += 1
 
 
 def _raise_if_short(roster, s, short, unplaced=None):
