@@ -28,9 +28,10 @@ import pandas as pd
 
 from .._validation import check_int
 from ..exceptions import InputError
-from ..terms.base import Term, Violation, weights_to_int
+from ..terms.base import Term, Violation
 from .roles import (
     RolePlan,
+    RoleSpec,
     RoleTerm,
     capacities,
     check_range,
@@ -45,7 +46,7 @@ PLAN_SHARE = 0.35  # of the time limit for the plan model; the rest splits over 
 
 
 @dataclass(frozen=True)
-class FacilitatedGroups:
+class FacilitatedGroups(RoleSpec):
     """Facilitated groups: each group has a topic, facilitators and mentees who need the topic.
 
     Parameters
@@ -121,18 +122,6 @@ class FacilitatedGroups:
     @property
     def role_terms(self) -> tuple[RoleTerm, ...]:
         return tuple(t for t in self.terms if isinstance(t, RoleTerm))
-
-    @property
-    def weights(self) -> tuple[int, ...]:
-        """Integer weight per term, aligned with ``terms`` (0 for hard rules), as in Problem."""
-        w = self.weight_of()
-        return tuple(w.get(t.label, 0) for t in self.terms)
-
-    def weight_of(self) -> dict[str, int]:
-        """Integer weight per soft term label (one scale for mentee and role terms)."""
-        soft = [t for t in self.terms if not t.hard]
-        ints = weights_to_int([float(t.weight) for t in soft], [t.label for t in soft])
-        return dict(zip([t.label for t in soft], ints, strict=True))
 
     def setting(self, roster) -> _Setting:
         """Validate against a roster and compute who may do what."""

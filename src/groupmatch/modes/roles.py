@@ -14,9 +14,9 @@ import pandas as pd
 from .._validation import check_int, check_weight
 from ..exceptions import InputError
 from ..roster import ROLES
-from ..terms.base import ModelContext, SearchComponent, Term, Violation
+from ..terms.base import ModelContext, SearchComponent, Term, Violation, weights_to_int
 
-__all__ = ["RoleTerm", "BalanceLoad", "RolePlan", "people_in_roles", "reporting_lines",
+__all__ = ["RoleSpec", "RoleTerm", "BalanceLoad", "RolePlan", "people_in_roles", "reporting_lines",
            "capacities", "Fixed", "check_range", "memberships_from"]
 
 MENTEE, MENTOR, BOTH = (ROLES.index(r) for r in ("mentee", "mentor", "both"))
@@ -111,6 +111,24 @@ class RolePlan:
             groups[lead] += 1
             mentees[lead] += len(mem)
         return groups, mentees
+
+
+class RoleSpec:
+    """What facilitated groups and team mentoring share as specs: one integer weight scale."""
+
+    terms: tuple
+
+    @property
+    def weights(self) -> tuple[int, ...]:
+        """Integer weight per term, aligned with ``terms`` (0 for hard rules), as in Problem."""
+        w = self.weight_of()
+        return tuple(w.get(t.label, 0) for t in self.terms)
+
+    def weight_of(self) -> dict[str, int]:
+        """Integer weight per soft term label (one scale for mentee and role terms)."""
+        soft = [t for t in self.terms if not t.hard]
+        ints = weights_to_int([float(t.weight) for t in soft], [t.label for t in soft])
+        return dict(zip([t.label for t in soft], ints, strict=True))
 
 
 class RoleTerm(Term):

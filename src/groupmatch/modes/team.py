@@ -19,10 +19,11 @@ from .._random import check_random_state
 from .._validation import check_weight
 from ..exceptions import InfeasibleError, InputError
 from ..result import Status
-from ..terms.base import Term, Violation, weights_to_int
+from ..terms.base import Term, Violation
 from .build import role_grouping
 from .roles import (
     RolePlan,
+    RoleSpec,
     RoleTerm,
     capacities,
     check_range,
@@ -191,7 +192,7 @@ class DistinctSpecialities(RoleTerm):
 
 
 @dataclass(frozen=True)
-class TeamMentoring:
+class TeamMentoring(RoleSpec):
     """Team mentoring: intact teams (never split) matched with mentors who cover their goals.
 
     Parameters
@@ -242,17 +243,6 @@ class TeamMentoring:
             raise InputError("Each term may appear once in TeamMentoring(terms=...).")
 
     role_terms = property(lambda self: self.terms)
-
-    @property
-    def weights(self) -> tuple[int, ...]:
-        """Integer weight per term, aligned with ``terms`` (0 for hard rules), as in Problem."""
-        w = self.weight_of()
-        return tuple(w.get(t.label, 0) for t in self.terms)
-
-    def weight_of(self) -> dict[str, int]:
-        soft = [t for t in self.terms if not t.hard]
-        ints = weights_to_int([float(t.weight) for t in soft], [t.label for t in soft])
-        return dict(zip([t.label for t in soft], ints, strict=True))
 
     # -------------------------------------------------------------------------- solve
     def solve(self, roster, *, time_limit, random_state, workers, deterministic, progress):
