@@ -401,8 +401,12 @@ def rematch(
         The current groups (``id``, ``group``).
     roster : Roster
         The new roster: joiners included, leavers absent (or listed in ``leavers``).
-    spec : PeerGroups
-        Sizes, objectives and rules (the same as before, or updated).
+    spec : PeerGroups or FacilitatedGroups
+        Sizes, objectives and rules (the same as before, or updated). Facilitated groups
+        have their own repair (:mod:`groupmatch.modes.rematch_roles`): lost facilitators are
+        replaced, groups may close, joiners fill places; fewest moves first, then most
+        mentees placed; ``moves`` also lists ``facilitator``, ``released`` and ``placed``
+        rows, and ``unplaced`` for continuing mentees who lost their place (a move).
     joiners : list of ids, optional
         New people; by default every roster id not in ``previous``.
     leavers : list of ids, optional
@@ -450,6 +454,13 @@ def rematch(
         max_moves = check_int("max_moves", max_moves, minimum=0)
     if not (isinstance(time_limit, (int, float)) and time_limit > 0):
         raise InputError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
+    if getattr(spec, "kind", "peer") == "facilitated":  # its own repair: lost facilitators
+        from .modes.rematch_roles import rematch_facilitated
+
+        return rematch_facilitated(previous, roster, spec, joiners=joiners, leavers=leavers,
+                                   max_moves=max_moves, time_limit=time_limit,
+                                   random_state=random_state, workers=workers,
+                                   deterministic=deterministic)
     seed, rng = check_random_state(random_state)
     workers = 1 if deterministic else (workers or 2)
     prev = _previous_groups(previous)
