@@ -58,7 +58,8 @@ _I_BASE = 8  # length of the first cycle
 _I_ACCEPT = 9  # accepted moves (statistics only)
 _I_FINAL = 10  # 1 once the last cycle has begun: it then stretches to the (re-estimated) total
 _I_MAXDBL = 11  # cycle lengths stop doubling after this many cycles
-_N_ICTL = 12
+_I_STOP_AT_ZERO = 12  # 1: stop as soon as the best value reaches 0 (rules alone, all kept)
+_N_ICTL = 13
 
 _F_T0 = 0  # start temperature of every cycle
 _F_T1 = 1  # end temperature of every cycle
@@ -657,6 +658,8 @@ def _anneal(
                 best[p] = grp[p]
                 dflag[p] = 0
             nd = 0
+            if bestv == 0 and ictl[_I_STOP_AT_ZERO]:
+                break  # inside the chunk, so the work spent does not depend on chunk sizes
     ictl[_I_CUR] = cur
     ictl[_I_BEST] = bestv
     ictl[_I_WORK] = work
@@ -1413,6 +1416,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     ictl[_I_BASE] = max(int(tune["base_sweeps"] * movers.size), 1024)
     ictl[_I_CYCLE] = -1  # the first step opens cycle 0
     ictl[_I_MAXDBL] = int(tune["max_doublings"])
+    ictl[_I_STOP_AT_ZERO] = 1 if rules_only else 0
     budget = int(max_work) if max_work is not None else 2**62
     ictl[_I_TOTAL] = budget
     best = grp.copy()

@@ -123,6 +123,25 @@ def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work
     return best, best_score, steps
 
 
+REPAIR_SHARE = 0.5  # at most this share of the kernel's time goes to repairing hard rules
+
+
+def _repair(local, problem, a, *, deadline, work, seed, info):
+    """Repair the start's broken hard group rules by annealing on them alone.
+
+    Returns the repaired grouping (or the least broken one reached) and the kernel work left
+    (``None`` when running on the clock). ``info`` gets the repair's seconds and what is left.
+    """
+    t = time.perf_counter()
+    limit = math.inf if work is not None else max(deadline - t, 0.0) * REPAIR_SHARE
+    cap = max(1, int(work * REPAIR_SHARE)) if work is not None else None
+    a, spent, broken = local.repair(a, problem.lo, problem.hi, time_limit=limit, max_work=cap,
+                                    seed=seed)
+    info["repair_seconds"] = round(time.perf_counter() - t, 3)
+    info["repair_broken"] = broken
+    return a, (max(1, work - spent) if work is not None else None)
+
+
 def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, deterministic, emit, t0):
     """Return (assignment or None, objective, info)."""
     deadline = t0 + time_limit
@@ -160,8 +179,11 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         # the time only when some people (must-group units, pinned people) are beyond its
         # reach. Shares chosen by measurement (benchmarks/RESULTS.md).
         share = 1.0 if local.movable.all() else LOCAL_SHARE_WITH_UNITS
-        budget = max(deadline - time.perf_counter(), 0.0) * share
         work = max(1, int(time_limit * share * local.work_per_second)) if deterministic else None
+        if repairable and check(roster, problem, a):  # the start breaks hard rules
+            a, work = _repair(local, problem, a, deadline=deadline, work=work,
+                              seed=seed, info=info)
+        budget = max(deadline - time.perf_counter(), 0.0) * share
         floor_term = next((t for t in problem.terms if getattr(t, "is_floor", False)), None)
         if floor_term is not None and local.kind == "counts" and share == 1.0:
             a, kernel_value, steps = raise_floor(
