@@ -3,11 +3,15 @@
 Usage (rough tool, not part of the package)::
 
     python benchmarks/_dense_kernel_tune.py --sets RanReal RanInt --n 120 --seeds 1 -j 2
-    python benchmarks/_dense_kernel_tune.py --n 240 --scale 0.25 --kinds ds --reps 3
+    python benchmarks/_dense_kernel_tune.py --n 240 --scale 0.25 --kinds ds --seeds 3
+    python benchmarks/_dense_kernel_tune.py --n 480 --sets RanReal --kinds ds --seeds 4 -j 2 \
+        --work 30000 --param kick=1
 
 Prints objective / best-known (%) per instance and the mean / min per (set, n, kind).
 Time limits are the literature ones (TPSDP code: n=120: 3 s, 240: 20 s, 480: 120 s, 960: 600 s)
-times ``--scale``. Numba compilation is done before the clock starts.
+times ``--scale``. Numba compilation is done before the clock starts. ``--work W`` replaces the
+clock by a deterministic budget of W million evaluations per run (``max_work``): use it to
+compare variants on a machine shared with other jobs, where wall-clock limits are noisy.
 """
 
 from __future__ import annotations
@@ -125,11 +129,13 @@ def run_one(job):
         Dw, low, high = read_instance(DATA / "RanInt/RanInt_n030_ds_01.txt")
         a = _K.construct_dense(Dw, low, high, seed=0)
         _K.improve_dense(Dw, a, low, high, time_limit=0.2)
-    path, limit, seed = job["path"], job["limit"], job["seed"]
+    path, limit, seed, work = job["path"], job["limit"], job["seed"], job.get("work")
     D, lo, hi = read_instance(path)
     t0 = time.perf_counter()
     a = _K.construct_dense(D, lo, hi, seed=seed)
-    best, val = _K.improve_dense(D, a, lo, hi, time_limit=limit, seed=seed)
+    if work is not None:
+        limit = np.inf
+    best, val = _K.improve_dense(D, a, lo, hi, time_limit=limit, max_work=work, seed=seed)
     wall = time.perf_counter() - t0
     assert val == _K.dense_value(D, best), "value mismatch"
     sz = np.bincount(best, minlength=len(lo))
@@ -146,6 +152,8 @@ def main():
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("-j", type=int, default=1)
+    ap.add_argument("--work", type=float, default=None,
+                    help="deterministic budget per run, millions of evaluations (no clock)")
     ap.add_argument("--param", nargs="*", default=[], help="key=value overrides of _PARAMS")
     ap.add_argument("-q", action="store_true", help="only print the summary")
     args = ap.parse_args()
@@ -163,7 +171,8 @@ def main():
                     if p.exists():
                         for seed in range(args.seeds):
                             lim = LIMITS[n] * args.scale
-                            jobs.append({"path": p, "limit": lim, "seed": seed, "params": params})
+                            jobs.append({"path": p, "limit": lim, "seed": seed, "params": params,
+                                         "work": args.work})
     t0 = time.perf_counter()
     k = load_kernel()
     Dw, low, high = read_instance(DATA / "RanInt/RanInt_n030_ds_01.txt")

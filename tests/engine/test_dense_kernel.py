@@ -136,3 +136,35 @@ def test_construct_raises_when_infeasible():
         construct_dense(D, lo, hi, conf_ptr=ptr, conf_idx=idx)
     with pytest.raises(ValueError):
         construct_dense(D, np.array([3, 3]), np.array([3, 3]))
+
+
+def test_incremental_bounds_stay_exact():
+    # the swap/move bound matrix is kept by row/column updates; it must equal a full recompute
+    from groupmatch.engine import _dense_kernel as k
+
+    n, G = 30, 4
+    D, _, _ = _instance(n, 12, [(5, 10)] * G, negative=True)
+    rng = np.random.default_rng(0)
+    a = np.repeat(np.arange(G), [6, 7, 8, 9]).astype(np.int64)
+    movable = np.ones(n, bool)
+    movable[[0, 13]] = False
+    MT = np.empty((G, n), np.int64)
+    sizes = np.empty(G, np.int64)
+    own = np.empty(n, np.int64)
+    mem = np.empty((G, n), np.int64)
+    cnt = np.empty(G, np.int64)
+    pos = np.empty(n, np.int64)
+    B = np.empty((G, G), np.int64)
+    full = np.empty((G, G), np.int64)
+    val = k._build(D, a, movable, MT, sizes, own, mem, cnt, pos)
+    k._full_bounds(MT, own, mem, cnt, B)
+    for _ in range(60):
+        x = int(rng.choice(np.flatnonzero(movable)))
+        g, h = int(a[x]), int(rng.choice([q for q in range(G) if q != a[x]]))
+        val += MT[h, x] - own[x]
+        k._move(D, a, MT, sizes, own, mem, cnt, pos, x, h)
+        k._update_bounds(MT, own, mem, cnt, B, g, h)
+        k._full_bounds(MT, own, mem, cnt, full)
+        off = ~np.eye(G, dtype=bool)
+        assert np.array_equal(B[off], full[off])
+        assert val == dense_value(D, a)
