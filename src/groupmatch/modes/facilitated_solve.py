@@ -21,6 +21,7 @@ from .roles import Fixed, RolePlan, reporting_lines
 
 __all__ = ["solve_facilitated"]
 
+RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.08, 4.0  # kept after the topic splits
 PLAN_MIN_SECONDS = 1.0  # the plan model's floor: participation is decided there
 SAFE_OPTIONS = 3  # safe leads offered to a mentee whose reporting line holds a lead of a topic
 
@@ -369,14 +370,19 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
         progress({"event": "plan", "objective": None, "bound": None,
                   "elapsed": time.perf_counter() - t0})
     members = [np.zeros(0, dtype=np.int64) for _ in plan.topic]
-    left = max(time_limit - (time.perf_counter() - t0), 0.1)
+    stages = {"plan": time.perf_counter() - t0}
     sizes = {t: sum(plan.size[g] for g, tt in enumerate(plan.topic) if tt == t)
              for t in set(plan.topic)}
-    budget = solve_time_split(left, sizes)
+    # the time left is shared again before each topic (earlier ones may finish early or
+    # overrun), keeping a reserve for co-facilitators, late placements and the final check
+    reserve = min(RESERVE_SHARE * time_limit, RESERVE_MAX_SECONDS)
     all_optimal = plan.status == "OPTIMAL"
     split_out: dict[int, str] = {}
-    for t in sorted(sizes):
-        got, status, out = _split_topic(roster, spec, plan, t, time_limit=budget[t], seed=seed,
+    for k, t in enumerate(sorted(sizes)):
+        later = {tt: sizes[tt] for tt in sorted(sizes)[k:]}
+        left = time_limit - reserve - (time.perf_counter() - t0)
+        budget = solve_time_split(max(left, 0.0), later)[t]
+        got, status, out = _split_topic(roster, spec, plan, t, time_limit=budget, seed=seed,
                                         workers=workers, deterministic=deterministic)
         split_out.update(out)
         all_optimal &= status is Status.OPTIMAL
@@ -390,7 +396,10 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     keep = [g for g in range(len(members)) if g not in dropped and len(members[g])]
     role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],
                          topic=[plan.topic[g] for g in keep])
+    stages["split"] = time.perf_counter() - t0 - stages["plan"]
     _place_left_out(roster, spec, s, role_plan)
+    stages["finish"] = time.perf_counter() - t0 - stages["plan"] - stages["split"]
+    settings["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
     reasons = _unplaced_reasons(roster, s, role_plan, short)
     for i, why in split_out.items():
         if i in reasons:
