@@ -160,7 +160,7 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
             break
     else:
         return None
-    best = int(solver.objective_value)
+    best = int(solver.value(participation))  # not objective_value: see rematch_roles
     status_name = solver.status_name(status)
     # Phase 2: role terms, with participation held at its phase-1 value.
     weights = spec.weight_of()
@@ -355,8 +355,8 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     mentees = np.flatnonzero(s.mentee)
     if spec.strict:
         _raise_if_short(roster, s, short)
-    plan = plan_model(roster, spec, s, time_limit=max(time_limit * PLAN_SHARE,
-                                                      min(time_limit, PLAN_MIN_SECONDS)), seed=seed,
+    plan_limit = max(time_limit * PLAN_SHARE, min(time_limit, PLAN_MIN_SECONDS))
+    plan = plan_model(roster, spec, s, time_limit=plan_limit, seed=seed,
                       workers=workers, deterministic=deterministic)
     settings = {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
                 "workers": 1 if deterministic else workers, "deterministic": deterministic,
@@ -378,10 +378,12 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     reserve = min(RESERVE_SHARE * time_limit, RESERVE_MAX_SECONDS)
     all_optimal = plan.status == "OPTIMAL"
     split_out: dict[int, str] = {}
+    given = plan_limit  # deterministic mode counts budgets handed out, never the clock
     for k, t in enumerate(sorted(sizes)):
         later = {tt: sizes[tt] for tt in sorted(sizes)[k:]}
-        left = time_limit - reserve - (time.perf_counter() - t0)
-        budget = solve_time_split(max(left, 0.0), later)[t]
+        spent = given if deterministic else time.perf_counter() - t0
+        budget = solve_time_split(max(time_limit - reserve - spent, 0.0), later)[t]
+        given += budget
         got, status, out = _split_topic(roster, spec, plan, t, time_limit=budget, seed=seed,
                                         workers=workers, deterministic=deterministic)
         split_out.update(out)
@@ -390,8 +392,9 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
             members[g] = rows
     leaders, dropped = plan.leaders, {}
     if s.fmax > 1:
+        rest = reserve if deterministic else time_limit - (time.perf_counter() - t0)
         leaders, dropped = add_cofacilitators(roster, s, plan, members, time_limit=max(
-            time_limit - (time.perf_counter() - t0), 0.5), seed=seed, workers=workers,
+            rest, 0.5), seed=seed, workers=workers,
             deterministic=deterministic)
     keep = [g for g in range(len(members)) if g not in dropped and len(members[g])]
     role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],

@@ -400,6 +400,8 @@ def _solve_phases(built: _Model, *, time_limit, seed, workers, deterministic):
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 break
             if status == cp_model.INFEASIBLE:
+                if value is not None:  # keep the earlier phase's answer
+                    return value, [*statuses, "INFEASIBLE"]
                 return None, [*statuses, "INFEASIBLE"]
         else:
             if value is None:
@@ -407,7 +409,9 @@ def _solve_phases(built: _Model, *, time_limit, seed, workers, deterministic):
             statuses.append("UNKNOWN")
             break
         statuses.append(solver.status_name(status))
-        best = int(round(solver.objective_value))
+        # the expression's value at the answer: CP-SAT's objective_value can differ from it
+        # after a hinted re-solve, and holding a wrong value would cut the answer away
+        best = int(solver.value(expr))
         m.add(expr >= best if sense == "max" else expr <= best)
         snapshot = {v.index: solver.value(v) for v in decision}
         m.clear_hints()
@@ -504,7 +508,9 @@ def rematch_facilitated(previous, roster, spec, *, joiners=None, leavers=None,
     deadline = t0 + time_limit
     for _round in range(NOGOOD_ROUNDS + 1):
         built = _build(roster, s, old, home, joined, conflicts, hard_other, max_moves, nogoods)
-        left = max(deadline - time.perf_counter(), 1.0)
+        # deterministic mode: a work budget per round, never the clock
+        left = (time_limit if deterministic
+                else max(deadline - time.perf_counter(), 1.0))
         value, statuses = _solve_phases(built, time_limit=left, seed=seed, workers=workers,
                                         deterministic=deterministic)
         if value is None:

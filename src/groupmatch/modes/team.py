@@ -445,7 +445,7 @@ def _team_model(roster, spec, setup: _TeamSetup, *, time_limit, seed, workers, d
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None, Status.NO_SOLUTION
-    best = int(solver.objective_value)
+    best = int(solver.value(people))  # the value at the answer, not objective_value
     proven = status == cp_model.OPTIMAL
     data = {"pick_by_team": pick_by_team, "expertise": expertise, "goal": goal,
             "members": setup.members, "roster": roster, "load": load_of, "load_cap": load_cap}
