@@ -17,6 +17,7 @@ from ..result import Status
 from ..spec import PeerGroups
 from .build import role_grouping
 from .facilitated import PLAN_SHARE, mentee_values, role_values, solve_time_split
+from .phases import role_solver, solve_in_phases
 from .roles import Fixed, RolePlan, reporting_lines
 
 __all__ = ["solve_facilitated"]
@@ -37,19 +38,6 @@ class Plan:
     pinned: dict[tuple[int, int], int]  # (mentee, topic) -> group index, for reporting lines
     status: str
     role_objective: int | None  # the plan model value of the role terms (CP-SAT), if solved
-
-
-def _solver(time_limit, seed, workers, deterministic) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed) % (2**31)
-    if deterministic:
-        p.num_workers = 1
-        p.max_deterministic_time = max(time_limit, 0.05)
-    else:
-        p.num_workers = workers
-        p.max_time_in_seconds = max(time_limit, 0.05)
-    return solver
 
 
 def _even_sizes(total: int, parts: int, lo: int, hi: int) -> list[int]:
@@ -150,42 +138,24 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
         by_lead.setdefault((f, t), []).append(x)
     for key, xs in by_lead.items():
         m.add(sum(xs) <= take[key])
-    # Phase 1: participation (people first, then memberships).
+    # Participation first (people, then memberships), then the role terms with it held.
     participation = (len(joins) + 1) * sum(placed) + sum(joins.values())
-    m.maximize(participation)
-    for extra in range(3):  # out of time is not infeasible (everybody out is valid): retry
-        solver = _solver(time_limit * 0.5 * 2**extra, seed, workers, deterministic)
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            break
-    else:
-        return None
-    best = int(solver.value(participation))  # not objective_value: see rematch_roles
-    status_name = solver.status_name(status)
-    # Phase 2: role terms, with participation held at its phase-1 value.
     weights = spec.weight_of()
     data = {"load": load_of, "load_cap": load_cap}
     parts = [weights[t.label] * t.encode_roles(m, data) for t in spec.role_terms]
+    roles = sum(parts) if parts else 0
     decision = (*groups.values(), *take.values(), *joins.values(), *safe.values(), *placed,
                 *cofac.values())
-    phase1 = {v.index: solver.value(v) for v in decision}
-    value = solver.value
-    if parts:
-        for var in decision:
-            m.add_hint(var, phase1[var.index])
-        m.add(participation >= best)
-        m.maximize(sum(parts))
-        solver = _solver(time_limit * 0.5, seed, workers, deterministic)
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = solver.value
-            if status != cp_model.OPTIMAL:
-                status_name = "FEASIBLE"
-        else:  # keep the participation answer; the role terms are scored on it below
-            value = lambda v: phase1[v.index]  # noqa: E731
-            status_name = "FEASIBLE"
-            parts = []
-    role_objective = None if not parts else int(solver.value(sum(parts)))
+    # an empty plan is valid, so no answer means no time: retry the first phase for longer
+    out = solve_in_phases(m, [("max", participation), ("max", roles)], decision,
+                          time_limit=time_limit, shares=(0.5, 0.5), retries=(3, 1), seed=seed,
+                          workers=workers, deterministic=deterministic)
+    if out.solver is None:
+        return None
+    value = out.value
+    status_name = "OPTIMAL" if out.optimal else "FEASIBLE"
+    solved_roles = len(out.statuses) == 2 and out.statuses[1] in ("OPTIMAL", "FEASIBLE")
+    role_objective = value(roles) if solved_roles else None
     # Decode: each lead's mentees of a topic split evenly into their groups.
     topic, size, leaders, pinned = [], [], [], {}
     for (f, t), z in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -470,7 +440,7 @@ def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, work
         m.add(sum(len(members[g]) * v for g, v in mine) <= int(s.cap_mentees[f] - n_taken[f]))
     # as many complete groups as possible, then as few extra facilitators as needed
     m.maximize((len(pick) + 1) * sum(full) - sum(pick.values()))
-    solver = _solver(time_limit, seed, workers, deterministic)
+    solver = role_solver(time_limit, seed, workers, deterministic)
     status = solver.solve(m)
     ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     leaders, dropped = [], {}

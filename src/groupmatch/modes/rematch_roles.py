@@ -42,7 +42,8 @@ from ..terms.base import ModelContext
 from .build import role_grouping
 from .facilitated import _topic_subproblems, mentee_values, role_values
 from .facilitated_solve import _conflict_pairs
-from .roles import RolePlan, reporting_lines
+from .phases import solve_in_phases
+from .roles import RolePlan, membership_table, reporting_lines
 
 __all__ = ["rematch_facilitated"]
 
@@ -54,21 +55,8 @@ PHASE_SHARE = (0.5, 0.5)  # of the time limit: moves, then the rest
 # ------------------------------------------------------------------------------- inputs
 def _previous_table(previous) -> pd.DataFrame:
     """id, group, role, topic, reason of the previous facilitated grouping."""
-    if hasattr(previous, "assignments") and hasattr(previous, "groups"):
-        table = previous.assignments
-        groups = previous.groups
-        if "topic" in groups.columns and "topic" not in table.columns:
-            table = table.merge(groups[["group", "topic"]], on="group", how="left")
-    elif isinstance(previous, pd.DataFrame):
-        table = previous
-    else:
-        raise InputError("rematch(previous=...) takes a Grouping or a DataFrame; got "
-                         f"{type(previous).__name__}.")
-    missing = {"id", "group", "role", "topic"} - set(table.columns)
-    if missing:
-        raise InputError("rematch of facilitated groups needs the previous memberships with "
-                         f"columns id, group, role and topic; {sorted(missing)} missing.")
-    table = table.copy()
+    table = membership_table(previous, ("id", "group", "role", "topic"),
+                             where="rematch(previous=...) of facilitated groups")
     if "reason" not in table.columns:
         table["reason"] = None
     return table
@@ -369,63 +357,16 @@ def _encode_group_rules(m, roster, s, slots, x, by_topic, hard) -> None:
             m.add(lit == 1)
 
 
-def _solver(limit: float, seed: int, workers: int, deterministic: bool) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed) % (2**31)
-    if deterministic:
-        p.num_workers = 1
-        p.max_deterministic_time = max(limit, 0.05)
-    else:
-        p.num_workers = workers
-        p.max_time_in_seconds = max(limit, 0.05)
-    return solver
-
-
 def _solve_phases(built: _Model, *, time_limit, seed, workers, deterministic):
     """Phase 1: fewest moves; 2: most people placed, then fewest facilitator changes.
     Returns ({var index: value}, statuses) or (None, statuses)."""
-    m = built.model
-    steps = [("min", built.moves), ("max", built.rest)]
-    value, statuses = None, []
     decision = [*built.x.values(), *built.y.values(), *built.open]
-    for (sense, expr), share in zip(steps, PHASE_SHARE, strict=True):
-        if isinstance(expr, int):
-            continue
-        (m.maximize if sense == "max" else m.minimize)(expr)
-        solver = None
-        for extra in range(3):  # out of time is not infeasible: retry for longer
-            solver = _solver(time_limit * share * 2**extra, seed, workers, deterministic)
-            status = solver.solve(m)
-            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                break
-            if status == cp_model.INFEASIBLE:
-                if value is not None:  # keep the earlier phase's answer
-                    return value, [*statuses, "INFEASIBLE"]
-                return None, [*statuses, "INFEASIBLE"]
-        else:
-            if value is None:
-                return None, [*statuses, "UNKNOWN"]
-            statuses.append("UNKNOWN")
-            break
-        statuses.append(solver.status_name(status))
-        # the expression's value at the answer: CP-SAT's objective_value can differ from it
-        # after a hinted re-solve, and holding a wrong value would cut the answer away
-        best = int(solver.value(expr))
-        m.add(expr >= best if sense == "max" else expr <= best)
-        snapshot = {v.index: solver.value(v) for v in decision}
-        m.clear_hints()
-        for v in decision:
-            m.add_hint(v, snapshot[v.index])
-        value = snapshot
-    if value is None and not statuses:  # nothing to optimise: any valid answer
-        m.clear_objective()
-        solver = _solver(time_limit, seed, workers, deterministic)
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = {v.index: solver.value(v) for v in decision}
-        statuses.append(solver.status_name(status))
-    return value, statuses
+    out = solve_in_phases(built.model, [("min", built.moves), ("max", built.rest)], decision,
+                          time_limit=time_limit, shares=PHASE_SHARE, retries=(3, 3), seed=seed,
+                          workers=workers, deterministic=deterministic)
+    if out.solver is None:
+        return None, out.statuses
+    return {v.index: out.value(v) for v in decision}, out.statuses
 
 
 # ------------------------------------------------------------------------------- results

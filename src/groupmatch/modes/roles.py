@@ -67,9 +67,10 @@ def reporting_lines(roster, rows: Sequence[int]) -> dict[int, set[int]]:
     return out
 
 
-def memberships_from(roster, assignment) -> pd.DataFrame:
-    """Read a role-mode answer: a Grouping or a DataFrame with ``id, group, role`` (and
-    ``topic`` for facilitated groups, taken from ``grouping.groups`` when given a Grouping)."""
+def membership_table(assignment, required=("id", "group", "role"),
+                     where: str = "A role-mode answer") -> pd.DataFrame:
+    """A copy of the memberships of a role-mode answer: a Grouping (its ``topic`` joined from
+    ``groups``) or a DataFrame with the ``required`` columns."""
     if hasattr(assignment, "assignments") and hasattr(assignment, "groups"):
         table = assignment.assignments
         groups = assignment.groups
@@ -78,13 +79,18 @@ def memberships_from(roster, assignment) -> pd.DataFrame:
     elif isinstance(assignment, pd.DataFrame):
         table = assignment
     else:
-        raise InputError("Facilitated and team groupings are checked from a Grouping or a "
-                         "DataFrame with columns id, group, role (and topic).")
-    missing = {"id", "group", "role"} - set(table.columns)
+        raise InputError(f"{where} is read from a Grouping or a DataFrame with columns "
+                         f"{', '.join(required)}; got {type(assignment).__name__}.")
+    missing = set(required) - set(table.columns)
     if missing:
-        raise InputError(f"The membership table needs columns id, group and role; "
-                         f"{sorted(missing)} missing.")
-    table = table.copy()
+        raise InputError(f"{where} needs columns {', '.join(required)}; {sorted(missing)} "
+                         "missing.")
+    return table.copy()
+
+
+def memberships_from(roster, assignment) -> pd.DataFrame:
+    """The memberships of an answer on ``roster``, with each person's roster ``row``."""
+    table = membership_table(assignment, where="The membership table")
     table["row"] = roster.rows_of(table["id"].tolist(), "The membership table")
     return table
 

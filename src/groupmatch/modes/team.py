@@ -21,6 +21,7 @@ from ..exceptions import InfeasibleError, InputError
 from ..result import Status
 from ..terms.base import Term, Violation
 from .build import role_grouping
+from .phases import solve_in_phases
 from .roles import (
     RolePlan,
     RoleSpec,
@@ -399,8 +400,6 @@ class _TeamSetup:
 
 def _team_model(roster, spec, setup: _TeamSetup, *, time_limit, seed, workers, deterministic):
     """(mentor, team) assignment: people mentored first, then the weighted terms."""
-    from .facilitated_solve import _solver
-
     needs, expertise = _topics(roster, "needs"), _topics(roster, "expertise")
     m = cp_model.CpModel()
     leaders = np.flatnonzero(setup.may_lead)
@@ -440,34 +439,17 @@ def _team_model(roster, spec, setup: _TeamSetup, *, time_limit, seed, workers, d
         m.add(load == sum(len(setup.members[k]) * v for k, v in lst))
         load_of[f], load_cap[f] = load, cap
     people = sum(len(setup.members[k]) * s for k, s in served)
-    m.maximize(people)
-    solver = _solver(time_limit * 0.4, seed, workers, deterministic)
-    status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None, Status.NO_SOLUTION
-    best = int(solver.value(people))  # the value at the answer, not objective_value
-    proven = status == cp_model.OPTIMAL
     data = {"pick_by_team": pick_by_team, "expertise": expertise, "goal": goal,
             "members": setup.members, "roster": roster, "load": load_of, "load_cap": load_cap}
     weights = spec.weight_of()
     parts = [weights[t.label] * t.encode_roles(m, data) for t in spec.terms]
     picks = [v for w in pick_by_team.values() for _, v in w]
-    phase1 = {v.index: solver.value(v) for v in picks}
-    value = solver.value
-    if parts:
-        m.clear_hints()
-        for v in picks:
-            m.add_hint(v, phase1[v.index])
-        m.add(people >= best)
-        m.maximize(sum(parts))
-        solver = _solver(time_limit * 0.55, seed, workers, deterministic)
-        status = solver.solve(m)
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            value = solver.value
-            proven &= status == cp_model.OPTIMAL
-        else:  # keep the people-mentored answer; the terms are scored on it
-            value = lambda v: phase1[v.index]  # noqa: E731
-            proven, parts = False, []
+    out = solve_in_phases(m, [("max", people), ("max", sum(parts) if parts else 0)], picks,
+                          time_limit=time_limit, shares=(0.4, 0.55), retries=(3, 1), seed=seed,
+                          workers=workers, deterministic=deterministic)
+    if out.solver is None:
+        return None, Status.NO_SOLUTION
+    value = out.value
     members, leads = [], []
     for k, w in pick_by_team.items():
         chosen = [f for f, v in w if value(v)]
@@ -475,11 +457,11 @@ def _team_model(roster, spec, setup: _TeamSetup, *, time_limit, seed, workers, d
             members.append(setup.members[k])
             leads.append(np.array(sorted(chosen), dtype=np.int64))
     plan = RolePlan(members, leads)
-    for t, expr in zip(spec.terms, parts, strict=True) if parts else ():
+    for t, expr in zip(spec.terms, parts, strict=True):
         # an internal consistency check: each term's numpy scorer == its CP-SAT expression
         numpy_value = weights[t.label] * int(t.plan_values(roster, plan, {}).sum())
-        if numpy_value != solver.value(expr):
-            raise AssertionError(f"{t.label}: numpy {numpy_value} != CP-SAT "
-                                 f"{solver.value(expr)}; please report.")
-    return plan, Status.OPTIMAL if proven else Status.FEASIBLE
+        if numpy_value != value(expr):
+            raise AssertionError(f"{t.label}: numpy {numpy_value} != CP-SAT {value(expr)}; "
+                                 "please report.")
+    return plan, Status.OPTIMAL if out.optimal else Status.FEASIBLE
 
