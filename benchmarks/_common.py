@@ -43,3 +43,22 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}" if abs(v) < 1e4 else f"{v:.1f}"
     return str(v)
+
+
+def turnover_main(run, description: str, *, first_limit: float,
+                  smoke: tuple[int, float, float]) -> None:
+    """The command line of the turnover benchmarks (rounds.py, rematch_roles.py):
+    ``--n --first-limit --time-limit --seed --out --smoke``; ``smoke`` is (n, first, limit)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--first-limit", type=float, default=first_limit)
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--smoke", action="store_true", help="tiny run for the test suite")
+    args = parser.parse_args()
+    if args.smoke:
+        args.n, args.first_limit, args.time_limit = smoke
+    write_rows(run(args.n, args.first_limit, args.time_limit, args.seed), args.out)

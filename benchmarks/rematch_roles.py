@@ -11,14 +11,13 @@ placed, seconds and ``gm.check``.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import groupmatch as gm
 from roles import specs
 from rounds import turnover
 
-from _common import machine, peak_memory_mb, write_rows
+from _common import machine, peak_memory_mb, turnover_main
 
 
 def _placed(grouping) -> int:
@@ -66,17 +65,7 @@ def run(n: int, first_limit: float, limit: float, seed: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--first-limit", type=float, default=60.0)
-    parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--smoke", action="store_true", help="tiny run for the test suite")
-    args = parser.parse_args()
-    if args.smoke:
-        args.n, args.first_limit, args.time_limit = 80, 2.0, 5.0
-    write_rows(run(args.n, args.first_limit, args.time_limit, args.seed), args.out)
+    turnover_main(run, __doc__.splitlines()[0], first_limit=60.0, smoke=(80, 2.0, 5.0))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ shared learning needs, nobody with their manager.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
@@ -22,7 +21,7 @@ import pandas as pd
 
 import groupmatch as gm
 
-from _common import machine, peak_memory_mb, write_rows
+from _common import machine, peak_memory_mb, turnover_main
 
 CATEGORICAL = ["department", "site", "level", "gender"]
 
@@ -120,17 +119,7 @@ def run(n: int, first_limit: float, limit: float, seed: int) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000)
-    parser.add_argument("--first-limit", type=float, default=20.0)
-    parser.add_argument("--time-limit", type=float, default=60.0)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--smoke", action="store_true", help="tiny run for the test suite")
-    args = parser.parse_args()
-    if args.smoke:
-        args.n, args.first_limit, args.time_limit = 60, 1.0, 2.0
-    write_rows(run(args.n, args.first_limit, args.time_limit, args.seed), args.out)
+    turnover_main(run, __doc__.splitlines()[0], first_limit=20.0, smoke=(60, 1.0, 2.0))
 
 
 if __name__ == "__main__":
