@@ -1,0 +1,83 @@
+"""Lexicographic CP-SAT solves shared by the role modes: one objective after another, each
+held at the value it reached before the next is optimised."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+__all__ = ["role_solver", "solve_in_phases", "Phases"]
+
+
+def role_solver(time_limit, seed, workers, deterministic) -> cp_model.CpSolver:
+    """A CP-SAT solver on a wall-clock limit, or one worker on a work budget (deterministic)."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.random_seed = int(seed) % (2**31)
+    if deterministic:
+        p.num_workers = 1
+        p.max_deterministic_time = max(time_limit, 0.05)
+    else:
+        p.num_workers = workers
+        p.max_time_in_seconds = max(time_limit, 0.05)
+    return solver
+
+
+@dataclass
+class Phases:
+    """The outcome: ``solver`` holds the last answer found (None when there is none);
+    ``statuses`` one CP-SAT status name per phase tried."""
+
+    solver: cp_model.CpSolver | None
+    statuses: list[str]
+
+    @property
+    def optimal(self) -> bool:
+        return bool(self.statuses) and all(s == "OPTIMAL" for s in self.statuses)
+
+    def value(self, var) -> int:
+        return int(self.solver.value(var))
+
+
+def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]], decision,
+                    *, time_limit: float, shares: Sequence[float],
+                    retries: Sequence[int], seed, workers, deterministic) -> Phases:
+    """Optimise ``steps`` (``("max" | "min", expression)``) in order on ``model``.
+
+    Each phase gets ``share × time_limit`` and, when it ends without an answer, up to
+    ``retries`` more tries with doubled time (out of time is not infeasible). An answer holds
+    its phase's value, and hints the next phase with every ``decision`` variable. A later
+    phase that finds nothing keeps the earlier answer. Constant steps are skipped; with none
+    left, any valid answer is returned.
+    """
+    best, statuses = None, []
+    for (sense, expr), share, tries in zip(steps, shares, retries, strict=True):
+        if isinstance(expr, int):
+            continue
+        (model.maximize if sense == "max" else model.minimize)(expr)
+        for extra in range(tries):
+            solver = role_solver(time_limit * share * 2**extra, seed, workers, deterministic)
+            status = solver.solve(model)
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
+                break
+        statuses.append(solver.status_name(status))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return Phases(best, statuses)  # keep the earlier phase's answer, if any
+        # the expression's value at the answer: CP-SAT's objective_value can differ from it
+        # after a hinted re-solve, and holding a wrong value would cut the answer away
+        held = int(solver.value(expr))
+        model.add(expr >= held if sense == "max" else expr <= held)
+        model.clear_hints()
+        for v in decision:
+            model.add_hint(v, solver.value(v))
+        best = solver
+    if best is None and not statuses:  # nothing to optimise: any valid answer
+        model.clear_objective()
+        solver = role_solver(time_limit, seed, workers, deterministic)
+        status = solver.solve(model)
+        statuses.append(solver.status_name(status))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            best = solver
+    return Phases(best, statuses)
