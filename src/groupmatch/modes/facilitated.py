@@ -36,6 +36,7 @@ from .roles import (
     capacities,
     check_range,
     memberships_from,
+    nobody_lost,
     people_in_roles,
     reporting_lines,
 )
@@ -329,15 +330,9 @@ def score_plan(roster, spec, plan: RolePlan) -> dict[str, int]:
 def check_plan(roster, spec, plan: RolePlan, table: pd.DataFrame) -> list[Violation]:
     """Every hard rule of facilitated groups, re-verified from the answer alone."""
     s = spec.setting(roster)
-    out: list[Violation] = []
+    out = nobody_lost(roster, table)
     ids = roster.ids
     vocab = roster.topics
-    listed = set(table["row"].tolist())
-    lost = [i for i in range(roster.n) if i not in listed]
-    if lost:
-        out.append(Violation("Everyone", (), tuple(lost),
-                             f"{len(lost)} people are missing from the answer "
-                             f"(first: {ids[lost[0]]})"))
     may_mentee, may_lead = people_in_roles(roster)
     lines = reporting_lines(roster, sorted({int(i) for m in plan.members for i in m}))
     for g in range(plan.n_groups):

@@ -18,7 +18,7 @@ from ..spec import PeerGroups
 from .build import role_grouping
 from .facilitated import PLAN_SHARE, mentee_values, role_values, solve_time_split
 from .phases import role_solver, solve_in_phases
-from .roles import Fixed, RolePlan, reporting_lines
+from .roles import Fixed, RolePlan, reporting_lines, run_settings
 
 __all__ = ["solve_facilitated"]
 
@@ -83,12 +83,16 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
         m.add(load == sum(take[f, t] for t in mine))
         m.add(load + sum(s.hi * c for c in co.values()) <= cap_m)
         load_of[f], load_cap[f] = load, cap
-    for t in {t for _, t in cofac}:
-        n_groups = sum(z for (f, tt), z in groups.items() if tt == t)
-        m.add(sum(c for (f, tt), c in cofac.items() if tt == t) >= (s.fmin - 1) * n_groups)
-        for f in [f for (f, tt) in cofac if tt == t]:
-            m.add(groups[f, t] + cofac[f, t] <= n_groups)  # never twice in one group
-    led = {t for _, t in groups}
+    leads_of: dict[int, list[int]] = {}  # topic -> facilitators who may lead it
+    for f, t in groups:
+        leads_of.setdefault(t, []).append(f)
+    groups_of = {t: sum(groups[f, t] for f in fs) for t, fs in leads_of.items()}
+    if cofac:
+        for t, fs in leads_of.items():
+            m.add(sum(cofac[f, t] for f in fs) >= (s.fmin - 1) * groups_of[t])
+            for f in fs:
+                m.add(groups[f, t] + cofac[f, t] <= groups_of[t])  # never twice in one group
+    led = set(leads_of)
     joins: dict[tuple[int, int], cp_model.IntVar] = {}
     placed = []
     for i in np.flatnonzero(s.mentee).tolist():
@@ -101,17 +105,18 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
         p = m.new_bool_var(f"placed[{i}]")
         m.add(p <= sum(joins[i, t] for t in mine))
         placed.append(p)
+    joining: dict[int, list] = {t: [] for t in led}
+    for (_i, t), v in joins.items():
+        joining[t].append(v)
     for t in led:
-        m.add(sum(v for (i, tt), v in joins.items() if tt == t)
-              == sum(u for (f, tt), u in take.items() if tt == t))
+        m.add(sum(joining[t]) == sum(take[f, t] for f in leads_of[t]))
     # Pairs the mentee rules keep apart cannot share a topic that has a single group.
     apart = _conflict_pairs(spec, roster)
     if len(apart):
         several = {}
         for t in led:
-            n_groups = sum(z for (f, tt), z in groups.items() if tt == t)
             several[t] = m.new_bool_var(f"several[{t}]")
-            m.add(n_groups >= 2).only_enforce_if(several[t])
+            m.add(groups_of[t] >= 2).only_enforce_if(several[t])
         for i, j in apart.tolist():
             for t in led:
                 if (i, t) in joins and (j, t) in joins:
@@ -120,7 +125,7 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
     safe: dict[tuple[int, int, int], cp_model.IntVar] = {}
     for (i, t), v in joins.items():
         risky = lines[i]
-        leads = [f for (f, tt) in take if tt == t]
+        leads = leads_of[t]
         if not any(f in risky for f in leads):
             continue
         options = []
@@ -133,11 +138,11 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
                 safe[i, f, t] = x
                 options.append(x)
         m.add(sum(options) == v)
-    by_lead: dict[tuple[int, int], list] = {}
-    for (_i, f, t), x in safe.items():
-        by_lead.setdefault((f, t), []).append(x)
-    for key, xs in by_lead.items():
-        m.add(sum(xs) <= take[key])
+    safe_by_lead: dict[tuple[int, int], list[int]] = {}  # (lead, topic) -> pinned mentees
+    for i, f, t in safe:
+        safe_by_lead.setdefault((f, t), []).append(i)
+    for (f, t), rows in safe_by_lead.items():
+        m.add(sum(safe[i, f, t] for i in rows) <= take[f, t])
     # Participation first (people, then memberships), then the role terms with it held.
     participation = (len(joins) + 1) * sum(placed) + sum(joins.values())
     weights = spec.weight_of()
@@ -169,8 +174,8 @@ def plan_model(roster, spec, s, *, time_limit, seed, workers, deterministic) -> 
             size.append(v)
             leaders.append(np.array([f], dtype=np.int64))
         room = list(sizes)
-        for (i, ff, tt), x in safe.items():
-            if ff == f and tt == t and value(x):
+        for i in safe_by_lead.get((f, t), []):
+            if value(safe[i, f, t]):
                 k = int(np.argmax(room))
                 room[k] -= 1
                 pinned[i, t] = first + k
@@ -328,9 +333,8 @@ def solve_facilitated(roster, spec, *, time_limit, random_state, workers, determ
     plan_limit = max(time_limit * PLAN_SHARE, min(time_limit, PLAN_MIN_SECONDS))
     plan = plan_model(roster, spec, s, time_limit=plan_limit, seed=seed,
                       workers=workers, deterministic=deterministic)
-    settings = {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
-                "workers": 1 if deterministic else workers, "deterministic": deterministic,
-                "method": "facilitated: plan + peer engine per topic"}
+    settings = run_settings(time_limit, random_state, seed, workers, deterministic,
+                            "facilitated: plan + peer engine per topic")
     if plan is None:
         return role_grouping(roster, spec, "facilitated", None, Status.NO_SOLUTION,
                              time.perf_counter() - t0, settings, reasons={},
@@ -427,15 +431,19 @@ def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, work
         for f in np.flatnonzero(s.leader & s.expertise[:, t]).tolist():
             if f not in blocked and f not in plan.leaders[g]:
                 pick[f, g] = m.new_bool_var(f"co[{f},{g}]")
+    by_group: dict[int, list] = {g: [] for g in range(len(plan.topic))}
+    by_lead: dict[int, list] = {}
+    for (f, g), v in pick.items():
+        by_group[g].append((f, v))
+        by_lead.setdefault(f, []).append((g, v))
     full = []
-    for g in range(len(plan.topic)):
-        extra = [v for (f, gg), v in pick.items() if gg == g]
+    for g, options in by_group.items():
+        extra = [v for _, v in options]
         ok = m.new_bool_var(f"ok[{g}]")
         m.add(sum(extra) >= (s.fmin - 1) * ok)
         m.add(sum(extra) <= s.fmax - 1)
         full.append(ok)
-    for f in {f for f, _ in pick}:
-        mine = [(g, v) for (ff, g), v in pick.items() if ff == f]
+    for f, mine in by_lead.items():
         m.add(sum(v for _, v in mine) <= int(s.cap_groups[f] - n_led[f]))
         m.add(sum(len(members[g]) * v for g, v in mine) <= int(s.cap_mentees[f] - n_taken[f]))
     # as many complete groups as possible, then as few extra facilitators as needed
@@ -445,7 +453,7 @@ def add_cofacilitators(roster, s, plan: Plan, members, *, time_limit, seed, work
     ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     leaders, dropped = [], {}
     for g, t in enumerate(plan.topic):
-        chosen = [f for (f, gg), v in pick.items() if gg == g and ok and solver.value(v)]
+        chosen = [f for f, v in by_group[g] if ok and solver.value(v)]
         leaders.append(np.array(sorted([*plan.leaders[g].tolist(), *chosen]), dtype=np.int64))
         if len(leaders[-1]) < s.fmin:
             dropped[g] = (f"no co-facilitator for topic {roster.topics[t]!r} has spare capacity "

@@ -95,6 +95,23 @@ def memberships_from(roster, assignment) -> pd.DataFrame:
     return table
 
 
+def nobody_lost(roster, table: pd.DataFrame) -> list[Violation]:
+    """One violation when some roster people are in no row of the membership table."""
+    lost = np.setdiff1d(np.arange(roster.n), table["row"].to_numpy(np.int64))
+    if not len(lost):
+        return []
+    return [Violation("Everyone", (), tuple(lost.tolist()),
+                      f"{len(lost)} people are missing from the answer "
+                      f"(first: {roster.ids[lost[0]]})")]
+
+
+def run_settings(time_limit, random_state, seed, workers, deterministic, method) -> dict:
+    """What a role-mode solve records for reproducing it (``Grouping.settings``)."""
+    return {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
+            "workers": 1 if deterministic else workers, "deterministic": deterministic,
+            "method": method}
+
+
 @dataclass
 class RolePlan:
     """A role-mode answer in roster rows: per group its members (mentees / team members), its

@@ -29,8 +29,10 @@ from .roles import (
     capacities,
     check_range,
     memberships_from,
+    nobody_lost,
     people_in_roles,
     reporting_lines,
+    run_settings,
 )
 
 __all__ = ["TeamMentoring", "GoalCoverage", "MentorOutsideDepartment", "DistinctSpecialities"]
@@ -256,9 +258,8 @@ class TeamMentoring(RoleSpec):
                                   conflicts=("Capacity",))
         plan, status = _team_model(roster, self, setup, time_limit=time_limit, seed=seed,
                                    workers=workers, deterministic=deterministic)
-        settings = {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
-                    "workers": 1 if deterministic else workers, "deterministic": deterministic,
-                    "method": "team: CP-SAT over (mentor, team) pairs"}
+        settings = run_settings(time_limit, random_state, seed, workers, deterministic,
+                                "team: CP-SAT over (mentor, team) pairs")
         if plan is None:
             return role_grouping(roster, self, "team", None, Status.NO_SOLUTION,
                                  time.perf_counter() - t0, settings, reasons={},
@@ -310,12 +311,7 @@ class TeamMentoring(RoleSpec):
         plan, table = self.plan_of(roster, assignment)
         setup = _TeamSetup.of(roster, self)
         ids = roster.ids
-        out = []
-        listed = set(table["row"].tolist())
-        lost = [i for i in range(roster.n) if i not in listed]
-        if lost:
-            out.append(Violation("Everyone", (), tuple(lost), f"{len(lost)} people are missing "
-                                 f"from the answer (first: {ids[lost[0]]})"))
+        out = nobody_lost(roster, table)
         n_teams, _ = plan.loads(roster.n)
         for g in range(plan.n_groups):
             mem, lead = plan.members[g], plan.leaders[g]
