@@ -277,3 +277,39 @@ def test_explain_person_in_role_modes():
     teams = gm.solve(roster, gm.TeamMentoring(terms=[gm.GoalCoverage()]), time_limit=3)
     member = teams.groups.loc[0, "members"][0]
     assert "kept whole" in teams.explain_person(member).attrs["summary"]
+
+
+def test_team_terms_score_what_their_docstrings_say():
+    from groupmatch.modes.roles import RolePlan
+
+    df = pd.DataFrame({
+        "id": ["m1", "m2", "m3", "a", "b"],
+        "department": ["x", "x", "y", "x", "y"],
+        "needs": ["python;sql", "python", "sql", "", ""],
+        "expertise": ["", "", "", "python;cloud", "python"],
+        "team": ["t", "t", "t", "u", "v"],
+    })
+    roster = gm.Roster.from_frame(df)
+    plan = RolePlan([np.array([0, 1, 2])], [np.array([3, 4])])
+    # python needed by 2, covered; sql needed by 2, not covered
+    assert gm.GoalCoverage().plan_values(roster, plan, {}).tolist() == [2]
+    # the team's department is x (2 of 3); mentor a is from x
+    assert gm.MentorOutsideDepartment().plan_values(roster, plan, {}).tolist() == [-1]
+    # both mentors have python: one too many
+    assert gm.DistinctSpecialities().plan_values(roster, plan, {}).tolist() == [-1]
+    # loads: a and b each take 3 team members
+    assert gm.BalanceLoad().plan_values(roster, plan, {}).tolist() == [-18]
+    with pytest.raises(gm.InputError, match="site"):
+        gm.MentorOutsideDepartment("site").plan_values(roster, plan, {})
+    with pytest.raises(gm.InputError, match="weight"):
+        gm.GoalCoverage(weight="a lot")
+
+
+def test_facilitated_bad_topics_and_max_groups_raise_input_errors():
+    roster = _org(40, 0)
+    with pytest.raises(gm.InputError, match="knitting"):
+        gm.solve(roster, gm.FacilitatedGroups(topics=["knitting"]), time_limit=1)
+    with pytest.raises(gm.InputError, match="max_groups"):
+        gm.solve(roster, gm.FacilitatedGroups(max_groups="extra_groups"), time_limit=1)
+    with pytest.raises(gm.InputError, match="max_groups"):
+        gm.FacilitatedGroups(max_groups=0)
