@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from .._validation import check_int, check_weight
+from .._validation import check_weight
 from ..exceptions import InputError
 from ..roster import ROLES
 from ..terms.base import ModelContext, SearchComponent, Term, Violation, weights_to_int
@@ -115,12 +115,11 @@ def run_settings(time_limit, random_state, seed, workers, deterministic, method)
 @dataclass
 class RolePlan:
     """A role-mode answer in roster rows: per group its members (mentees / team members), its
-    leaders (facilitators / mentors) and its topic or team."""
+    leaders (facilitators / mentors) and, for facilitated groups, its topic."""
 
     members: list[np.ndarray]
     leaders: list[np.ndarray]
     topic: list[int] = field(default_factory=list)  # facilitated: topic index per group
-    team: list[int] = field(default_factory=list)  # team mode: team code per group
 
     @property
     def n_groups(self) -> int:
@@ -259,7 +258,3 @@ class Fixed(Term):
 
     def search_components(self, roster):
         return [SearchComponent("fixed", self._array(roster.n))]
-
-
-def check_count(name: str, value) -> int:
-    return check_int(name, value, minimum=0)
