@@ -15,10 +15,11 @@ from .._random import check_random_state
 from ..exceptions import InfeasibleError
 from ..result import Status
 from ..spec import PeerGroups
+from ..terms.pin import Pin
 from .build import role_grouping
 from .facilitated import PLAN_SHARE, mentee_values, role_values, solve_time_split
 from .phases import role_solver, solve_in_phases
-from .roles import Fixed, RolePlan, reporting_lines, run_settings
+from .roles import RolePlan, reporting_lines, run_settings
 
 __all__ = ["solve_facilitated"]
 
@@ -234,13 +235,13 @@ def _split_topic(roster, spec, plan: Plan, t: int, *, time_limit, seed, workers,
             rows = np.array([i for i in rows.tolist() if i not in set(spare)], dtype=np.int64)
             continue
         local = {g: k for k, g in enumerate(groups)}
-        fixed = tuple(local[pin[i]] if i in pin else -1 for i in rows.tolist())
+        sub = roster.take(rows)
         terms = [*spec.mentee_terms]
-        if any(f >= 0 for f in fixed):
-            terms.append(Fixed(groups_of=fixed))
+        if pin:  # mentees whose reporting line holds a lead stay in their safe group
+            terms.append(Pin({sub.ids[k]: local[pin[i]]
+                              for k, i in enumerate(rows.tolist()) if i in pin}))
         sizes = [(plan.size[g], plan.size[g]) if attempt == 0 else (lo, plan.size[g])
                  for g in groups]
-        sub = roster.take(rows)
         for extra in range(4):  # out of time is not infeasible: try again for longer
             try:
                 out = solve(sub, PeerGroups(size=sizes, terms=terms),
@@ -282,7 +283,8 @@ def _first_in_the_way(spec, sub, sizes, terms, time_limit, seed, workers, determ
     in words; (None, "") when even that finds nothing to blame."""
     from ..engine.core import solve
 
-    relaxed = [replace(t, tier="need") if t.hard and hasattr(t, "tier") else t for t in terms]
+    relaxed = [replace(t, tier="need") if t.hard and hasattr(t, "tier")
+               and not isinstance(t, Pin) else t for t in terms]
     for extra in range(4):  # out of time is not infeasible: try again for longer
         try:
             out = solve(sub, PeerGroups(size=sizes, terms=relaxed),

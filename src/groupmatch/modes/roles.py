@@ -14,10 +14,10 @@ import pandas as pd
 from .._validation import check_weight
 from ..exceptions import InputError
 from ..roster import ROLES
-from ..terms.base import ModelContext, SearchComponent, Term, Violation, weights_to_int
+from ..terms.base import ModelContext, Term, Violation, weights_to_int
 
 __all__ = ["RoleSpec", "RoleTerm", "BalanceLoad", "RolePlan", "people_in_roles", "reporting_lines",
-           "capacities", "Fixed", "check_range", "memberships_from"]
+           "capacities", "check_range", "memberships_from"]
 
 MENTEE, MENTOR, BOTH = (ROLES.index(r) for r in ("mentee", "mentor", "both"))
 
@@ -216,45 +216,3 @@ class BalanceLoad(RoleTerm):
         _, mentees = plan.loads(roster.n)
         lead = plan.leaders[group]
         return {"leader_loads": {str(roster.ids[f]): int(mentees[f]) for f in lead}}
-
-
-@dataclass(frozen=True, eq=False)
-class Fixed(Term):
-    """Internal hard rule: some rows of a sub-problem stay in a given group (-1: free).
-
-    Role modes pin the few mentees whose reporting line touches a facilitator to a group that
-    is safe for them; the engine keeps its group ids (``group_specific``).
-    """
-
-    groups_of: tuple[int, ...] = ()
-    hard: ClassVar[bool] = True
-    group_specific: ClassVar[bool] = True
-
-    @property
-    def label(self) -> str:
-        return "fixed"
-
-    def _array(self, n: int) -> np.ndarray:
-        a = np.asarray(self.groups_of, dtype=np.int64)
-        return a if len(a) == n else np.full(n, -1, dtype=np.int64)
-
-    def encode(self, ctx: ModelContext):
-        on = ctx.switch(self)
-        fixed = self._array(ctx.roster.n)
-        for i in ctx.people.tolist():
-            if fixed[i] < 0:
-                continue
-            for g in ctx.groups.tolist():
-                v = ctx.x.get((i, g))
-                if v is not None and g != fixed[i]:
-                    ctx.model.add_implication(on, ~v)
-        return None
-
-    def violations(self, roster, assignment, n_groups):
-        fixed = self._array(roster.n)
-        bad = np.flatnonzero((fixed >= 0) & (assignment != fixed))
-        return [Violation(self.label, (int(fixed[i]),), (int(i),),
-                          f"{roster.ids[i]} must stay in group {fixed[i]}") for i in bad]
-
-    def search_components(self, roster):
-        return [SearchComponent("fixed", self._array(roster.n))]
