@@ -135,7 +135,8 @@ def run_one(job):
     a = _K.construct_dense(D, lo, hi, seed=seed)
     if work is not None:
         limit = np.inf
-    best, val = _K.improve_dense(D, a, lo, hi, time_limit=limit, max_work=work, seed=seed)
+    kw = {"workers": job["workers"]} if job.get("workers", 1) > 1 else {}
+    best, val = _K.improve_dense(D, a, lo, hi, time_limit=limit, max_work=work, seed=seed, **kw)
     wall = time.perf_counter() - t0
     assert val == _K.dense_value(D, best), "value mismatch"
     sz = np.bincount(best, minlength=len(lo))
@@ -154,6 +155,8 @@ def main():
     ap.add_argument("-j", type=int, default=1)
     ap.add_argument("--work", type=float, default=None,
                     help="deterministic budget per run, millions of evaluations (no clock)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="search threads per run (improve_dense workers; use with -j 1)")
     ap.add_argument("--param", nargs="*", default=[], help="key=value overrides of _PARAMS")
     ap.add_argument("-q", action="store_true", help="only print the summary")
     args = ap.parse_args()
@@ -172,7 +175,8 @@ def main():
                         for seed in range(args.seeds):
                             lim = LIMITS[n] * args.scale
                             jobs.append({"path": p, "limit": lim, "seed": seed, "params": params,
-                                         "work": args.work})
+                                         "work": args.work,
+                                         "workers": args.workers})
     t0 = time.perf_counter()
     k = load_kernel()
     Dw, low, high = read_instance(DATA / "RanInt/RanInt_n030_ds_01.txt")

@@ -163,7 +163,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="seconds (default: the programme's, else 10)")
     p.add_argument("--seed", type=int, default=None,
                    help="random seed (default: the programme's, else 0)")
-    p.add_argument("--workers", type=int, default=None, help="CP-SAT workers (default: cores)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="parallel workers: CP-SAT and search threads (default: cores)")
 
 
 def _print_role_grouping(roster, grouping, limit: int = 0) -> None:

@@ -168,3 +168,63 @@ def test_incremental_bounds_stay_exact():
         off = ~np.eye(G, dtype=bool)
         assert np.array_equal(B[off], full[off])
         assert val == dense_value(D, a)
+
+
+def test_two_lanes_deterministic_and_never_worse_than_one():
+    # lane 0 follows the single-lane trajectory, so two lanes on a work budget can only match
+    # or beat one lane, and give the same answer every time
+    D, lo, hi = _instance(60, 13, [(8, 14)] * 5)
+    a = construct_dense(D, lo, hi, seed=0)
+    one = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=2, seed=5)
+    two = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=2, seed=5, workers=2)
+    again = improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=2, seed=5, workers=2)
+    assert two[1] >= one[1]
+    assert two[1] == again[1] and np.array_equal(two[0], again[0])
+    assert two[1] == dense_value(D, two[0])
+    _check(D, two[0], lo, hi)
+
+
+def test_two_lanes_on_the_clock_report_progress():
+    D, lo, hi = _instance(50, 14, [(10, 10)] * 5)
+    a = construct_dense(D, lo, hi, seed=0)
+    calls = []
+    best, val = improve_dense(D, a, lo, hi, time_limit=0.3, workers=2,
+                              progress=lambda v, t: calls.append(v))
+    assert val == dense_value(D, best) >= dense_value(D, a)
+    assert calls and calls[-1] == val
+    _check(D, best, lo, hi)
+
+
+def test_crossover_keeps_sizes_fixed_people_and_conflicts():
+    from groupmatch.engine import _dense_kernel as k
+
+    n, G = 24, 4
+    D, lo, hi = _instance(n, 15, [(4, 8)] * G)
+    fixed = np.full(n, -1)
+    fixed[[0, 5]] = [1, 3]
+    conflicts = [(1, 2), (3, 4), (6, 7), (2, 9)]
+    ptr, idx = _csr(n, conflicts)
+    W = D.copy()
+    big = 16 * (int(np.abs(D).sum(axis=1).max()) + 1)
+    for i, j in conflicts:
+        W[i, j] = W[j, i] = -big
+    thr = np.int64(-int(np.abs(D).sum(axis=1).max()) - 1)
+    movable = fixed < 0
+    rng = np.array([7], np.uint64)
+    MT = np.empty((G, n), np.int64)
+    sizes = np.empty(G, np.int64)
+    out = np.empty(n, np.int64)
+    crossed = 0
+    for s in range(20):
+        A = construct_dense(D, lo, hi, movable_assign=fixed, conf_ptr=ptr, conf_idx=idx, seed=s)
+        Bp = construct_dense(D, lo, hi, movable_assign=fixed, conf_ptr=ptr, conf_idx=idx,
+                             seed=s + 100)
+        if not k._crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
+            continue  # the caller falls back to a kick
+        assert np.array_equal(np.bincount(out, minlength=G), np.bincount(A, minlength=G))
+        assert out[0] == 1 and out[5] == 3
+        assert not any(out[i] == out[j] for i, j in conflicts)
+        assert k._crossover(W, A, A, movable, thr, rng, out, MT, sizes)
+        assert np.array_equal(out, A)  # a parent crossed with itself comes back unchanged
+        crossed += 1
+    assert crossed >= 10

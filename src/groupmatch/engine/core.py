@@ -56,7 +56,8 @@ def solve(
     random_state : int, Generator or None
         Seed. The default 0 makes runs auditable; pass an int for reproducible output.
     workers : int, optional
-        CP-SAT workers; default: the machine's cores.
+        Parallel workers, default the machine's cores: CP-SAT workers, and independent
+        searches on threads for a user distance matrix (the dense kernel).
     deterministic : bool
         One worker and work budgets instead of wall-clock limits: same input, seed and limits
         give the same Grouping.

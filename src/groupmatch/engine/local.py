@@ -94,17 +94,19 @@ class LocalSearch:
         return a, int(_LAST_RUN.get("work", 0)), int(_LAST_RUN.get("broken", 0))
 
     def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None,
-                floor=None):
+                floor=None, workers=1):
         """Run the kernel from ``assign``; return (assignment, kernel objective).
 
         ``floor`` (count kernel only) keeps every group's own objective at least that high.
+        ``workers`` (dense kernel only) runs that many independent searches on threads.
         """
         common = dict(movable=self.movable, conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
                       time_limit=time_limit, max_work=max_work, seed=seed, progress=progress)
         if self.kind == "dense":
             from ._dense_kernel import improve_dense
 
-            return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common)
+            return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common,
+                                 workers=workers)
         from ._count_kernel import improve_counts
 
         return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,

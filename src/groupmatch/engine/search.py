@@ -194,6 +194,7 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
             a, kernel_value = local.improve(
                 a, problem.lo, problem.hi, time_limit=math.inf if deterministic else budget,
                 max_work=work, seed=seed, progress=lambda v, _t: improved(int(v)),
+                workers=1 if deterministic else workers,
             )
         value = score_fn(a)
         info["local_value"] = int(kernel_value)
