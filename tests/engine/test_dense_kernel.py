@@ -187,11 +187,14 @@ def test_two_lanes_deterministic_and_never_worse_than_one():
 def test_two_lanes_on_the_clock_report_progress():
     D, lo, hi = _instance(50, 14, [(10, 10)] * 5)
     a = construct_dense(D, lo, hi, seed=0)
-    calls = []
-    best, val = improve_dense(D, a, lo, hi, time_limit=0.3, workers=2,
-                              progress=lambda v, t: calls.append(v))
-    assert val == dense_value(D, best) >= dense_value(D, a)
-    assert calls and calls[-1] == val
+    # compile (or load) the kernels first: a cold compile inside a 0.1-s clock leaves no search
+    improve_dense(D, a, lo, hi, time_limit=np.inf, max_work=0.001, workers=2)
+    for _ in range(20):  # repeated: the first improvements race the progress poller
+        calls = []
+        best, val = improve_dense(D, a, lo, hi, time_limit=0.1, workers=2,
+                                  progress=lambda v, t, calls=calls: calls.append(v))
+        assert val == dense_value(D, best) > dense_value(D, a)
+        assert calls and calls[-1] == val and calls == sorted(set(calls))
     _check(D, best, lo, hi)
 
 

@@ -943,10 +943,12 @@ def improve_dense(D, assign, lo, hi, *, movable=None, conf_ptr=None, conf_idx=No
     if len(lanes) == 1 and progress is None:
         lanes[0].run(*args)
     else:
+        # compare with the caller's start, read before any thread runs: reading the lanes' best
+        # after start() raced with their first improvements, which then went unreported
+        reported = start_val
         threads = [threading.Thread(target=ln.run, args=args, daemon=True) for ln in lanes]
         for t in threads:
             t.start()
-        reported = best_lane().best[0]
         while True:
             alive = [t for t in threads if t.is_alive()]
             if not alive:
