@@ -381,6 +381,17 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
 
 
 @njit(cache=True)
+def _place(W, MT, sizes, out, i, g):
+    """Crossover: put element i into child group g (its W row joins the group's gain row)."""
+    out[i] = g
+    sizes[g] += 1
+    wi = W[i]
+    row = MT[g]
+    for j in range(wi.shape[0]):
+        row[j] += wi[j]
+
+
+@njit(cache=True)
 def _crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
     """Group-based crossover of parents A and Bp into ``out``; returns False if it got stuck.
 
@@ -403,11 +414,7 @@ def _crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
     buf = np.empty(n, np.int64)
     for i in range(n):
         if not movable[i]:
-            g = A[i]
-            out[i] = g
-            sizes[g] += 1
-            for j in range(n):
-                MT[g, j] += W[i, j]
+            _place(W, MT, sizes, out, i, A[i])
     for step in range(G):
         P = A if step % 2 == 0 else Bp
         bg = -1
@@ -431,12 +438,7 @@ def _crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
         used[bg] = True
         for i in range(n):
             if P[i] == bg and out[i] < 0 and sizes[bg] < target[bg] and MT[bg, i] >= thr:
-                out[i] = bg
-                sizes[bg] += 1
-                wi = W[i]
-                row = MT[bg]
-                for j in range(n):
-                    row[j] += wi[j]
+                _place(W, MT, sizes, out, i, bg)
     c = 0
     for i in range(n):
         if out[i] < 0:
@@ -455,12 +457,7 @@ def _crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
                 bg = g
         if bg < 0:
             return False
-        out[i] = bg
-        sizes[bg] += 1
-        wi = W[i]
-        row = MT[bg]
-        for j in range(n):
-            row[j] += wi[j]
+        _place(W, MT, sizes, out, i, bg)
     return True
 
 
