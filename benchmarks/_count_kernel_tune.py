@@ -1,10 +1,10 @@
-"""Private tuning harness for ``groupmatch.engine._count_kernel`` (rough on purpose).
+"""Private tuning harness for ``groupmatch.engine.count`` (rough on purpose).
 
 Usage::
 
     python benchmarks/_count_kernel_tune.py emp [--seconds 5] [--seeds 0 1 2]
     python benchmarks/_count_kernel_tune.py scale --n 10000 [--seconds 15]
-    python benchmarks/_count_kernel_tune.py tune KEY=VALUE ... emp ...   (override _TUNE)
+    python benchmarks/_count_kernel_tune.py emp --set KEY=VALUE ...   (override Tuning fields)
 
 Prints construction time, objective, % of the upper bound and time-to-target per seed.
 """
@@ -12,6 +12,7 @@ Prints construction time, objective, % of the upper bound and time-to-target per
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import resource
 import sys
 import time
@@ -21,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from groupmatch.engine import _count_kernel as K  # noqa: E402
+from groupmatch.engine import count as K  # noqa: E402
 
 EMP = Path("/work/shared/data/employees/emp_attrition.csv")
 EMP_COLS = ["Department", "JobRole", "JobLevel", "Gender", "EducationField"]
@@ -104,6 +105,11 @@ def warm():
     K.improve_counts(a, lo, hi, time_limit=np.inf, max_work=5000, **kw)
 
 
+def stats(run):
+    """The counters of a CountRun, without the assignment."""
+    return {f.name: getattr(run, f.name) for f in dataclasses.fields(run) if f.name != "assign"}
+
+
 def run_emp(args):
     cat, cat_w = load_emp()
     n = cat.shape[0]
@@ -114,7 +120,7 @@ def run_emp(args):
     rows = []
     for seed in args.seeds:
         t0 = time.perf_counter()
-        a0 = K.construct_counts(lo, hi, n, seed=seed, cat=cat, cat_w=cat_w)
+        a0 = K.construct_counts(lo, hi, n, seed=seed, cat=cat, cat_w=cat_w, tuning=args.tuning)
         tc = time.perf_counter() - t0
         v0 = K.counts_value(a0, cat=cat, cat_w=cat_w)
         hits = {}
@@ -125,12 +131,13 @@ def run_emp(args):
                 if v >= tg and tg not in hits:
                     hits[tg] = time.perf_counter() - t0
 
-        a, v = K.improve_counts(a0, lo, hi, cat=cat, cat_w=cat_w, time_limit=args.seconds,
-                                seed=seed, progress=prog)
+        run = K.improve_counts(a0, lo, hi, cat=cat, cat_w=cat_w, time_limit=args.seconds,
+                               seed=seed, progress=prog, tuning=args.tuning)
+        a, v = run.assign, run.value
         tt = time.perf_counter() - t0
         assert v == K.counts_value(a, cat=cat, cat_w=cat_w)
         assert (np.bincount(a, minlength=G) == 5).all()
-        print("   ", K._LAST_RUN)
+        print("   ", stats(run))
         rows.append((seed, tc, v0, v, tt, hits.get(targets[0]), hits.get(targets[1])))
         print(f"seed {seed}: construct {tc:.3f}s v0={v0} ({100 * v0 / bound:.3f}%) "
               f"final={v} ({100 * v / bound:.4f}%) total {tt:.2f}s "
@@ -150,7 +157,8 @@ def run_scale(args):
     kw = dict(cat=cat, cat_w=cat_w, B=B, multi_w=multi_w)
     for seed in args.seeds:
         t0 = time.perf_counter()
-        a0 = K.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=seed, **kw)
+        a0 = K.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=seed,
+                                tuning=args.tuning, **kw)
         tc = time.perf_counter() - t0
         sizes = np.bincount(a0, minlength=G)
         cb = even_spread_bound(cat, cat_w, sizes)
@@ -161,14 +169,15 @@ def run_scale(args):
         def prog(v, t, trace=trace):
             trace.append((round(t, 2), v))
 
-        a, v = K.improve_counts(a0, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=args.seconds,
-                                seed=seed, progress=prog, **kw)
+        run = K.improve_counts(a0, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=args.seconds,
+                               seed=seed, progress=prog, tuning=args.tuning, **kw)
+        a, v = run.assign, run.value
         tt = time.perf_counter() - t0
         assert v == K.counts_value(a, **kw)
         cv = K.counts_value(a, cat=cat, cat_w=cat_w)
         mv = K.counts_value(a, B=B, multi_w=multi_w)
         assert not (a[np.repeat(np.arange(n), np.diff(ptr))] == a[idx]).any()
-        print("   ", K._LAST_RUN)
+        print("   ", stats(run))
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"seed {seed}: G={G} construct {tc:.2f}s v0={v0} final={v} total {tt:.1f}s "
               f"cat={cv}/{cb} ({100 * cv / cb:.3f}%) multi={mv}/{tb} ({100 * mv / tb:.1f}%) "
@@ -183,11 +192,13 @@ def main():
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--data-seed", type=int, default=0)
-    ap.add_argument("--set", nargs="*", default=[], help="KEY=VALUE overrides of _TUNE")
+    ap.add_argument("--set", nargs="*", default=[], help="KEY=VALUE overrides of Tuning")
     args = ap.parse_args()
+    overrides = {}
     for kv in args.set:
         k, v = kv.split("=")
-        K._TUNE[k] = float(v)
+        overrides[k] = float(v)
+    args.tuning = dataclasses.replace(K.Tuning(), **overrides)
     t0 = time.perf_counter()
     warm()
     print(f"warm-up (compile or cache load): {time.perf_counter() - t0:.2f}s")

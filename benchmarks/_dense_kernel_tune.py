@@ -45,9 +45,11 @@ def load_kernel():
         from groupmatch.engine import _dense_kernel
 
         return _dense_kernel
-    spec = importlib.util.spec_from_file_location("_dense_kernel_experiment", KERNEL)
+    # A sibling of the library's kernel, so its relative imports (``.rng``) resolve.
+    name = "groupmatch.engine._dense_kernel_experiment"
+    spec = importlib.util.spec_from_file_location(name, KERNEL)
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["_dense_kernel_experiment"] = mod
+    sys.modules[name] = mod
     spec.loader.exec_module(mod)
     return mod
 

@@ -1,4 +1,4 @@
-"""Tests of the compiled count-based local search (``groupmatch.engine._count_kernel``).
+"""Tests of the compiled count-based local search (``groupmatch.engine.count``).
 
 Everything is checked against a brute-force pairwise objective on small instances; the search
 runs on ``max_work`` with ``time_limit=inf`` so results are deterministic and fast.
@@ -9,9 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from groupmatch.engine import _count_kernel as ck
+from groupmatch.engine import count as ck
 
 INF = float("inf")
+
+
+def _improve(*args, **kwargs):
+    """``improve_counts`` as (assignment, value), what most tests look at."""
+    run = ck.improve_counts(*args, **kwargs)
+    return run.assign, run.value
 
 
 def _tree_conflicts(n, rng):
@@ -76,24 +82,23 @@ def test_construct_then_improve_is_feasible_and_exact(seed):
     start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=seed, **terms)
     _assert_feasible(start, lo, hi, parent)
     v0 = _brute(start, **terms)
-    best, value = ck.improve_counts(start, lo, hi, conf_ptr=ptr, conf_idx=idx, seed=seed,
-                                    time_limit=INF, max_work=200_000, **terms)
+    best, value = _improve(start, lo, hi, conf_ptr=ptr, conf_idx=idx, seed=seed,
+                           time_limit=INF, max_work=200_000, **terms)
     _assert_feasible(best, lo, hi, parent)
     # The value tracked through thousands of incremental deltas equals a fresh evaluation.
     assert value == _brute(best, **terms) == ck.counts_value(best, **terms)
     assert value >= v0
 
 
-def test_deterministic_with_max_work_whatever_the_chunking(monkeypatch):
+def test_deterministic_with_max_work_whatever_the_chunking():
     terms, lo, hi, ptr, idx, _ = _instance(5)
     n = len(terms["cat"])
     start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=1, **terms)
     kw = dict(conf_ptr=ptr, conf_idx=idx, seed=3, time_limit=INF, max_work=150_000, **terms)
-    a1, v1 = ck.improve_counts(start, lo, hi, **kw)
-    monkeypatch.setitem(ck._TUNE, "chunk_seconds", 1e-7)  # many more, smaller chunks
-    a2, v2 = ck.improve_counts(start, lo, hi, **kw)
+    a1, v1 = _improve(start, lo, hi, **kw)
+    a2, v2 = _improve(start, lo, hi, tuning=ck.Tuning(chunk_seconds=1e-7), **kw)  # more chunks
     assert v1 == v2 and np.array_equal(a1, a2)
-    a3, _ = ck.improve_counts(start, lo, hi, **{**kw, "seed": 4})
+    a3, _ = _improve(start, lo, hi, **{**kw, "seed": 4})
     assert not np.array_equal(a1, a3)  # the seed matters
 
 
@@ -103,8 +108,8 @@ def test_movable_mask_and_size_bounds():
     lo, hi = np.array([3, 4, 5, 6, 7, 2, 5, 4, 6]), np.array([4, 6, 7, 6, 9, 5, 8, 4, 7])
     start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=0, **terms)
     movable = np.random.default_rng(0).random(n) < 0.6
-    best, value = ck.improve_counts(start, lo, hi, movable=movable, conf_ptr=ptr, conf_idx=idx,
-                                    time_limit=INF, max_work=100_000, **terms)
+    best, value = _improve(start, lo, hi, movable=movable, conf_ptr=ptr, conf_idx=idx,
+                           time_limit=INF, max_work=100_000, **terms)
     assert np.array_equal(best[~movable], start[~movable])
     _assert_feasible(best, lo, hi, parent)
     assert value == _brute(best, **terms)
@@ -116,8 +121,8 @@ def test_diversity_reaches_the_even_spread_optimum():
     cat = np.repeat(np.arange(3), 4)[:, None]
     lo = hi = np.full(4, 3)
     start = np.repeat(np.arange(4), 3)  # start with each group as uniform as possible
-    best, value = ck.improve_counts(start, lo, hi, cat=cat, cat_w=[1], time_limit=INF,
-                                    max_work=50_000)
+    best, value = _improve(start, lo, hi, cat=cat, cat_w=[1], time_limit=INF,
+                           max_work=50_000)
     assert value == 12
     assert all(len(set(cat[best == g, 0])) == 3 for g in range(4))
 
@@ -126,12 +131,12 @@ def test_never_worse_than_start_and_progress_reports():
     terms, lo, hi, ptr, idx, _ = _instance(3)
     n = len(terms["cat"])
     start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=2, **terms)
-    opt, v_opt = ck.improve_counts(start, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=INF,
-                                   max_work=300_000, **terms)
+    opt, v_opt = _improve(start, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=INF,
+                          max_work=300_000, **terms)
     seen = []
-    again, v_again = ck.improve_counts(opt, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=INF,
-                                       max_work=20_000, progress=lambda v, t: seen.append(v),
-                                       **terms)
+    again, v_again = _improve(opt, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=INF,
+                              max_work=20_000, progress=lambda v, t: seen.append(v),
+                              **terms)
     assert v_again >= v_opt
     assert v_again == ck.counts_value(again, **terms)
     assert seen == sorted(seen) and all(v > v_opt for v in seen)
@@ -144,8 +149,8 @@ def test_time_limit_stops_the_search():
     import time
 
     t = time.perf_counter()
-    _, value = ck.improve_counts(start, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=0.3,
-                                 **terms)
+    _, value = _improve(start, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=0.3,
+                        **terms)
     assert time.perf_counter() - t < 2.0
     assert value >= ck.counts_value(start, **terms)
 
@@ -185,22 +190,22 @@ def test_construct_and_improve_reject_impossible_input():
 
 def test_degenerate_inputs():
     # No terms at all: value 0, start returned.
-    a, v = ck.improve_counts([0, 1, 0, 1], [2, 2], [2, 2], max_work=1000, time_limit=INF)
+    a, v = _improve([0, 1, 0, 1], [2, 2], [2, 2], max_work=1000, time_limit=INF)
     assert v == 0 and a.tolist() == [0, 1, 0, 1]
     # A single group: nothing to move.
-    a, v = ck.improve_counts([0, 0, 0], [3], [3], cat=[[0], [1], [1]], cat_w=[2], max_work=100)
+    a, v = _improve([0, 0, 0], [3], [3], cat=[[0], [1], [1]], cat_w=[2], max_work=100)
     assert v == 4
     # Nobody movable.
-    a, v = ck.improve_counts([0, 1], [1, 1], [1, 1], cat=[[0], [1]], cat_w=[1],
-                             movable=[False, False], max_work=100)
+    a, v = _improve([0, 1], [1, 1], [1, 1], cat=[[0], [1]], cat_w=[1],
+                    movable=[False, False], max_work=100)
     assert a.tolist() == [0, 1] and v == 0
 
 
 def test_sparse_codes_and_numeric_range():
     # Codes need not be dense: only values present get a count column.
     cat = np.array([[10**12], [5], [10**12], [5]])
-    a, v = ck.improve_counts([0, 0, 1, 1], [2, 2], [2, 2], cat=cat, cat_w=[1], time_limit=INF,
-                             max_work=10_000)
+    a, v = _improve([0, 0, 1, 1], [2, 2], [2, 2], cat=cat, cat_w=[1], time_limit=INF,
+                    max_work=10_000)
     assert v == 2 == ck.counts_value(a, cat=cat, cat_w=[1])
     with pytest.raises(ValueError, match="overflow"):
         ck.counts_value([0, 0], q=[[0], [2**40]], num_w=[1])
@@ -215,6 +220,59 @@ def test_loose_bounds_keep_member_lists_small():
     lo, hi = np.zeros(n_groups, dtype=np.int64), np.full(n_groups, n)
     start = np.arange(n) % n_groups
     kw = dict(cat=cat, cat_w=[1], B=B, multi_w=[2, 2, 2, 2])
-    best, value = ck.improve_counts(start, lo, hi, time_limit=INF, max_work=50_000, **kw)
+    best, value = _improve(start, lo, hi, time_limit=INF, max_work=50_000, **kw)
     assert value == _brute(best, **kw) and value > ck.counts_value(start, **kw)
     assert np.bincount(best).max() <= int(np.ceil(4 * n / n_groups))
+
+
+def test_run_statistics():
+    terms, lo, hi, ptr, idx, _ = _instance(6)
+    n = len(terms["cat"])
+    start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=0, **terms)
+    run = ck.improve_counts(start, lo, hi, conf_ptr=ptr, conf_idx=idx, time_limit=INF,
+                            max_work=100_000, floor=10**6, **terms)
+    assert run.work == 100_000 and 0 < run.accepted <= run.work and run.cycles >= 1
+    in_group = [run.assign == g for g in range(len(lo))]
+    scores = [ck.counts_value(np.zeros(m.sum(), dtype=int),
+                              **{k: np.asarray(v)[m] if k in ("cat", "B", "q") else v
+                                 for k, v in terms.items()}) for m in in_group]
+    assert run.worst == min(scores)
+    assert run.below_floor == len(lo) and run.broken == 0  # nobody reaches a floor of 10**6
+    idle = ck.improve_counts(start, lo, hi, conf_ptr=ptr, conf_idx=idx, max_work=0, **terms)
+    assert idle.work == 0 and np.array_equal(idle.assign, start)
+
+
+def test_concurrent_runs_share_no_state():
+    # Two searches on different inputs, at once on two threads, each return exactly what they
+    # return alone: a run's state and statistics live in the call, not in the module.
+    import threading
+
+    jobs = []
+    for seed in (0, 1):
+        terms, lo, hi, ptr, idx, _ = _instance(seed, n=60, n_groups=11)
+        n = len(terms["cat"])
+        start = ck.construct_counts(lo, hi, n, conf_ptr=ptr, conf_idx=idx, seed=seed, **terms)
+        kw = dict(assign=start, lo=lo, hi=hi, conf_ptr=ptr, conf_idx=idx, seed=seed,
+                  time_limit=INF, max_work=300_000 + 100_000 * seed,
+                  tuning=ck.Tuning(chunk_seconds=1e-4), **terms)  # many chunks, interleaved
+        if seed == 1:  # a hard rule too: no group holds exactly one person with cat[:, 0] == 0
+            kw["rules"] = [((terms["cat"][:, :1] == 0).astype(np.uint8), 0, 2, 0, 0, None)]
+        jobs.append(kw)
+    alone = [ck.improve_counts(**kw) for kw in jobs]
+    together = [None, None]
+    barrier = threading.Barrier(2)
+
+    def solve(k):
+        barrier.wait()
+        together[k] = ck.improve_counts(**jobs[k])
+
+    threads = [threading.Thread(target=solve, args=(k,)) for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for a, b in zip(alone, together, strict=True):
+        assert np.array_equal(a.assign, b.assign)
+        assert (a.value, a.work, a.accepted, a.cycles, a.broken, a.worst) == (
+            b.value, b.work, b.accepted, b.cycles, b.broken, b.worst)
+    assert alone[0].work != alone[1].work and not np.array_equal(alone[0].assign, alone[1].assign)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import groupmatch as gm
-from groupmatch.engine import _count_kernel as ck
+from groupmatch.engine import count as ck
 from groupmatch.engine.construct import construct, forbidden_csr
 
 
@@ -62,8 +62,8 @@ def test_count_kernel_never_uses_a_forbidden_group():
     forbidden = np.stack([np.arange(n), np.arange(n) % 12], axis=1)  # i never in group i % 12
     a = ck.construct_counts(lo, hi, n, cat=cat, cat_w=[1], forbidden=forbidden, seed=1)
     assert not (a == np.arange(n) % 12).any()
-    best, _ = ck.improve_counts(a, lo, hi, cat=cat, cat_w=[1], forbidden=forbidden,
-                                time_limit=float("inf"), max_work=200_000, seed=2)
+    best = ck.improve_counts(a, lo, hi, cat=cat, cat_w=[1], forbidden=forbidden,
+                             time_limit=float("inf"), max_work=200_000, seed=2).assign
     assert not (best == np.arange(n) % 12).any()
     with pytest.raises(ValueError, match="forbidden"):
         ck.improve_counts(np.arange(n) % 12, lo, hi, cat=cat, cat_w=[1], forbidden=forbidden,
@@ -87,10 +87,11 @@ def test_count_kernel_rules_are_repaired_and_deterministic():
     rules = [(onehot, 0, 2, 0, 0, None)]  # hard no-isolation on gender
     start = np.arange(n) % 18
     kw = dict(cat=cat, cat_w=[1], rules=rules, time_limit=float("inf"), max_work=300_000, seed=5)
-    a1, v1 = ck.improve_counts(start, lo, hi, **kw)
-    assert ck._LAST_RUN["broken"] == 0
-    a2, v2 = ck.improve_counts(start, lo, hi, **kw)
-    assert v1 == v2 and (a1 == a2).all()
+    run = ck.improve_counts(start, lo, hi, **kw)
+    a1, v1 = run.assign, run.value
+    assert run.broken == 0 and run.work == 300_000
+    again = ck.improve_counts(start, lo, hi, **kw)
+    assert v1 == again.value and (a1 == again.assign).all()
     counts = np.zeros((18, 2), dtype=int)
     np.add.at(counts, (a1, gender), 1)
     assert not ((counts > 0) & (counts < 2)).any()
@@ -117,9 +118,8 @@ def test_sample_with_no_isolation_and_common_slot_is_valid_within_5_s(sample):
 def _sample_search(sample, rules):
     from groupmatch.engine.construct import components_of
     from groupmatch.engine.local import prepare
-    from groupmatch.evaluate import problem_for
 
-    problem = problem_for(sample, gm.PeerGroups(size=(4, 6), terms=[*SAMPLE_TERMS, *rules]))
+    problem = gm.PeerGroups(size=(4, 6), terms=[*SAMPLE_TERMS, *rules]).problem(sample)
     local = prepare(components_of(problem, sample), sample.n)
     return problem, local, local.construct(problem.lo, problem.hi, 0)
 

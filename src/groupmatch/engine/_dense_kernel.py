@@ -41,10 +41,11 @@ Algorithm (iterated tabu search with a few walkers)
   negative delta (never chosen by improving or best-admissible steps, and explicitly refused via
   ``MT[h, v] < thr``). Fixed elements are simply absent from the member lists the search scans.
 
-Determinism: all randomness comes from a splitmix64 state owned by each lane; the search is a
-sequence of atomic tabu iterations, so cutting it into compiled chunks (for wall-clock checks and
-``progress``) does not change the trajectory. ``max_work`` counts evaluated neighbours / 1e6 per
-lane, so with a work budget the result depends on the inputs, ``seed`` and ``workers`` only.
+Determinism: all randomness comes from a splitmix64 stream (``engine/rng.py``) owned by each
+lane; the search is a sequence of atomic tabu iterations, so cutting it into compiled chunks (for
+wall-clock checks and ``progress``) does not change the trajectory. ``max_work`` counts evaluated
+neighbours / 1e6 per lane, so with a work budget the result depends on the inputs, ``seed`` and
+``workers`` only.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ import time
 
 import numpy as np
 from numba import njit
+
+from .rng import rand01, randint, rng_state
 
 __all__ = ["construct_dense", "dense_value", "improve_dense"]
 
@@ -76,32 +79,6 @@ _PARAMS = {
 _NEG = -(2**62)
 # st (int64 state shared with the compiled loop) layout
 _S_STEP, _S_ACTIVE, _S_IT, _S_CUR, _S_BEST, _S_WORK, _S_WALKER, _S_LEN = range(8)
-
-
-# ---------------------------------------------------------------------------------------------
-# Random numbers: splitmix64 (Steele, Lea & Flood 2014), explicit state so results never depend on
-# numba's global generator or on how the search is cut into chunks.
-# ---------------------------------------------------------------------------------------------
-
-
-@njit(cache=True)
-def _next(rng):
-    rng[0] += np.uint64(0x9E3779B97F4A7C15)
-    z = rng[0]
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(cache=True)
-def _randint(rng, k):
-    """Uniform integer in [0, k) for k >= 1 (modulo bias < 2**-40 for realistic k)."""
-    return np.int64(_next(rng) % np.uint64(k))
-
-
-@njit(cache=True)
-def _rand01(rng):
-    return np.float64(_next(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,14 +159,14 @@ def _kick(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, k, rng, thr, pm
     delta = 0
     while done < k and tries < 50 * k + 100:
         tries += 1
-        g = _randint(rng, G)
+        g = randint(rng, G)
         if cnt[g] == 0:
             continue
-        v = mem[g, _randint(rng, cnt[g])]
-        h = _randint(rng, G)
+        v = mem[g, randint(rng, cnt[g])]
+        h = randint(rng, G)
         if h == g:
             continue
-        if can_move and _rand01(rng) < pmove:
+        if can_move and rand01(rng) < pmove:
             if sizes[g] <= lo[g] or sizes[h] >= hi[h] or MT[h, v] < thr:
                 continue
             delta += MT[h, v] - own[v]
@@ -197,7 +174,7 @@ def _kick(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, k, rng, thr, pm
         else:
             if cnt[h] == 0:
                 continue
-            u = mem[h, _randint(rng, cnt[h])]
+            u = mem[h, randint(rng, cnt[h])]
             wvu = W[v, u]
             if MT[h, v] - wvu < thr or MT[g, u] - wvu < thr:
                 continue
@@ -312,7 +289,7 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
                         nb = 1
                     else:
                         nb += 1
-                        if _randint(rng, nb) == 0:
+                        if randint(rng, nb) == 0:
                             bv = v
                             bh = h
     # Swaps, group pair by group pair: B[g, h] + B[h, g] - 2 min D bounds every swap between
@@ -360,7 +337,7 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
                         nb = 1
                     else:
                         nb += 1
-                        if _randint(rng, nb) == 0:
+                        if randint(rng, nb) == 0:
                             bv = v
                             bu = u
                             bh = -1
@@ -369,13 +346,13 @@ def _tabu_iter(W, a, MT, sizes, own, mem, cnt, pos, lo, hi, can_move, thr, it, c
     g = a[bv]
     if bu < 0:
         _move(W, a, MT, sizes, own, mem, cnt, pos, bv, bh)
-        tabu[bv, g] = it + tbase + _randint(rng, trand + 1)
+        tabu[bv, g] = it + tbase + randint(rng, trand + 1)
     else:
         h = a[bu]
         _move(W, a, MT, sizes, own, mem, cnt, pos, bv, h)
         _move(W, a, MT, sizes, own, mem, cnt, pos, bu, g)
-        tabu[bv, g] = it + tbase + _randint(rng, trand + 1)
-        tabu[bu, h] = it + tbase + _randint(rng, trand + 1)
+        tabu[bv, g] = it + tbase + randint(rng, trand + 1)
+        tabu[bu, h] = it + tbase + randint(rng, trand + 1)
     work += _update_bounds(MT, own, mem, cnt, B, g, a[bv]) + (n if bu < 0 else 2 * n)
     return bd, work, True
 
@@ -445,7 +422,7 @@ def _crossover(W, A, Bp, movable, thr, rng, out, MT, sizes):
             buf[c] = i
             c += 1
     for p in range(c - 1, 0, -1):  # random order (Fisher-Yates)
-        q = _randint(rng, p + 1)
+        q = randint(rng, p + 1)
         t = buf[p]
         buf[p] = buf[q]
         buf[q] = t
@@ -531,11 +508,11 @@ def _search(W, lo, hi, movable, can_move, thr, pa, pval, pstall, best_a, best, a
             pstall[k] += 1
         if pstall[k] > max_stall:
             crossed = False
-            if pcross > 0 and P > 1 and _rand01(rng) < pcross:
+            if pcross > 0 and P > 1 and rand01(rng) < pcross:
                 if xbest > 0:
                     other = best_a
                 else:
-                    j = _randint(rng, P - 1)
+                    j = randint(rng, P - 1)
                     other = pa[j + 1 if j >= k else j]
                 crossed = _crossover(W, pa[k], other, movable, thr, rng, a, MT, sizes)
                 if crossed:
@@ -576,7 +553,7 @@ def _target_sizes(lo, hi, n, sign, rng):
             for s in range(lo[g], hi[g] + 1):
                 if t + s > n:
                     break
-                v = best[g, t] + sign * 1e6 * (s * (s - 1) // 2) + _rand01(rng)
+                v = best[g, t] + sign * 1e6 * (s * (s - 1) // 2) + rand01(rng)
                 if v > best[g + 1, t + s]:
                     best[g + 1, t + s] = v
                     arg[g + 1, t + s] = s
@@ -678,7 +655,7 @@ def _construct(n, lo, hi, fixed, cptr, cidx, seed, attempts):
                 sizes[a[i]] += 1
             else:
                 left += 1
-            key[i] = -(cptr[i + 1] - cptr[i]) - _rand01(rng)
+            key[i] = -(cptr[i + 1] - cptr[i]) - rand01(rng)
         order = np.argsort(key)
         ok = True
         for p in range(n):
@@ -709,7 +686,7 @@ def _construct(n, lo, hi, fixed, cptr, cidx, seed, attempts):
             if nc == 0:
                 ok = False
                 break
-            g = cand[_randint(rng, nc)]
+            g = cand[randint(rng, nc)]
             a[x] = g
             sizes[g] += 1
             left -= 1
@@ -796,11 +773,9 @@ class _Lane:
 
     def __init__(self, W, a0, lo_eff, hi, mov, can_move, thr, sign, start_val, seed, lane, P):
         n, G = a0.shape[0], lo_eff.shape[0]
-        # seed mixing in Python ints (exact, no numpy overflow warnings); lane 0 keeps the
-        # single-lane stream so workers=1 results do not change
-        mixed = (int(seed) * 0xD1B54A32D192ED03 + 0x8BB84B93962EACC9
-                 + lane * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF
-        self.rng = np.array([mixed], dtype=np.uint64)
+        # one stream per lane; lane 0 keeps the single-lane stream so workers=1 results do not
+        # change
+        self.rng = rng_state(seed, lane)
         self.pa = np.empty((P, n), np.int64)
         self.pval = np.empty(P, np.int64)
         self.pstall = np.zeros(P, np.int64)

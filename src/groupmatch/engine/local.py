@@ -56,7 +56,7 @@ class LocalSearch:
         pinned = self.fixed >= 0 if self.fixed is not None else np.zeros(len(self.movable), bool)
         if not (self.movable | pinned).all():
             return None  # must-group units: the generic start keeps them whole
-        from ._count_kernel import construct_counts
+        from .count import construct_counts
 
         try:
             return construct_counts(lo, hi, len(self.movable), conf_ptr=self.conf_ptr,
@@ -81,17 +81,17 @@ class LocalSearch:
         here against no valid grouping in 30 s). Conflicts, forbidden groups and pinned people
         are honoured as in :meth:`improve`. ``broken`` counts groups still breaking a rule.
         """
-        from ._count_kernel import _LAST_RUN, improve_counts
+        from .count import improve_counts
 
         rules = self.hard_rules
         if self.kind != "counts" or not rules:
             return assign, 0, 0
         extra = {k: v for k, v in (self.rule_args or {}).items() if k != "rules"}
-        a, _ = improve_counts(assign.astype(np.int64), lo, hi, movable=self.movable,
-                              conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
-                              time_limit=time_limit, max_work=max_work, seed=seed,
-                              rules=rules, **extra)
-        return a, int(_LAST_RUN.get("work", 0)), int(_LAST_RUN.get("broken", 0))
+        run = improve_counts(assign.astype(np.int64), lo, hi, movable=self.movable,
+                             conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
+                             time_limit=time_limit, max_work=max_work, seed=seed,
+                             rules=rules, **extra)
+        return run.assign, run.work, run.broken
 
     def improve(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None,
                 floor=None, workers=1):
@@ -107,10 +107,11 @@ class LocalSearch:
 
             return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common,
                                  workers=workers)
-        from ._count_kernel import improve_counts
+        from .count import improve_counts
 
-        return improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,
-                              **(self.rule_args or {}), floor=floor)
+        run = improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,
+                             **(self.rule_args or {}), floor=floor)
+        return run.assign, run.value
 
 
 def prepare(comps: dict, n: int) -> LocalSearch | None:

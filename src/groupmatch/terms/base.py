@@ -70,7 +70,7 @@ class SearchComponent:
     a group per person or -1), ``"forbidden"`` (``data``: int array (k, 2) of (person, group)
     pairs that may never happen) or ``"group_rule"`` (``data``: 0/1 matrix (n, V) of the values
     or slots a rule counts per group; ``params``: ``(kind, p1, p2)`` and optionally a value per
-    column, see ``engine/_count_kernel.py``).
+    column, see ``engine/count/rules.py``).
     """
 
     kind: str
