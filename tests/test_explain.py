@@ -47,7 +47,7 @@ def test_explain_group_words_and_rules(sample):
     assert table.loc["NotWithManager", "holds"]
     soft = table[table["kind"] == "objective"]
     assert int(soft["contribution"].sum()) == int(
-        sum(w * v[3] for w, v in grouping._problem.soft_values(roster, grouping._array).values()))
+        sum(w * v[3] for w, v in grouping._plan.soft_values(roster, grouping._array).values()))
 
 
 def test_rule_binding_counts_people_kept_out(small):

@@ -131,7 +131,8 @@ def test_uncovered_topic_gets_a_counting_message_not_a_solver_status():
     assert len(g.unplaced) == 11 and (g.unplaced["reason"].str.contains(want)).all()
     assert g.groups["size"].sum() == 12
     with pytest.raises(gm.InfeasibleError, match=want):
-        gm.solve(roster, gm.FacilitatedGroups(size=(3, 6), strict=True), time_limit=2)
+        gm.solve(roster, gm.FacilitatedGroups(size=(3, 6), strict=True),
+                 time_limit=2).raise_for_status()
 
 
 def test_topic_nobody_can_facilitate_is_named():
@@ -280,7 +281,7 @@ def test_explain_person_in_role_modes():
 
 
 def test_team_terms_score_what_their_docstrings_say():
-    from groupmatch.modes.roles import RolePlan
+    from groupmatch.modes.roles.plan import RolePlan
 
     df = pd.DataFrame({
         "id": ["m1", "m2", "m3", "a", "b"],
@@ -292,15 +293,15 @@ def test_team_terms_score_what_their_docstrings_say():
     roster = gm.Roster.from_frame(df)
     plan = RolePlan([np.array([0, 1, 2])], [np.array([3, 4])])
     # python needed by 2, covered; sql needed by 2, not covered
-    assert gm.GoalCoverage().plan_values(roster, plan, {}).tolist() == [2]
+    assert gm.GoalCoverage().group_values(roster, plan, plan.n_groups).tolist() == [2]
     # the team's department is x (2 of 3); mentor a is from x
-    assert gm.MentorOutsideDepartment().plan_values(roster, plan, {}).tolist() == [-1]
+    assert gm.MentorOutsideDepartment().group_values(roster, plan, plan.n_groups).tolist() == [-1]
     # both mentors have python: one too many
-    assert gm.DistinctSpecialities().plan_values(roster, plan, {}).tolist() == [-1]
+    assert gm.DistinctSpecialities().group_values(roster, plan, plan.n_groups).tolist() == [-1]
     # loads: a and b each take 3 team members
-    assert gm.BalanceLoad().plan_values(roster, plan, {}).tolist() == [-18]
+    assert gm.BalanceLoad().group_values(roster, plan, plan.n_groups).tolist() == [-18]
     with pytest.raises(gm.InputError, match="site"):
-        gm.MentorOutsideDepartment("site").plan_values(roster, plan, {})
+        gm.MentorOutsideDepartment("site").group_values(roster, plan, plan.n_groups)
     with pytest.raises(gm.InputError, match="weight"):
         gm.GoalCoverage(weight="a lot")
 

@@ -79,7 +79,7 @@ def test_bad_programmes_say_what_is_wrong(tmp_path, text, message):
 
 def test_role_modes_map_by_name(tmp_path, monkeypatch):
     path = _write(tmp_path, '[roster]\ndataset = "sample"\n[mode]\nkind = "team"\nsize = 2\n')
-    monkeypatch.delattr(gm, "TeamMentoring", raising=False)
+    monkeypatch.delattr(gm.modes, "TeamMentoring", raising=False)  # the mode registry
     with pytest.raises(gm.InputError, match="needs gm.TeamMentoring"):
         gm.load_programme(path)
     seen = {}
@@ -88,7 +88,7 @@ def test_role_modes_map_by_name(tmp_path, monkeypatch):
         def __init__(self, **params):
             seen.update(params)
 
-    monkeypatch.setattr(gm, "TeamMentoring", FakeTeams, raising=False)
+    monkeypatch.setattr(gm.modes, "TeamMentoring", FakeTeams, raising=False)
     gm.load_programme(path)
     assert seen == {"terms": [], "size": 2}
 

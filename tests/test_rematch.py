@@ -126,7 +126,7 @@ def test_max_moves_caps_and_explains_when_too_few():
     assert capped.settings["moves"] <= need + 2
     assert gm.check(new, spec, capped) == []
     with pytest.raises(gm.InfeasibleError, match="max_moves"):
-        gm.rematch(before, new, spec, max_moves=need - 1, deterministic=True)
+        gm.rematch(before, new, spec, max_moves=need - 1, deterministic=True).raise_for_status()
 
 
 def test_new_reporting_line_forces_a_move_with_its_rule_as_reason():

@@ -106,7 +106,7 @@ def test_max_moves_caps_the_repair():
     df.loc[df["id"] == "f2", "mentor_capacity_groups"] = 1
     roster = gm.Roster.from_frame(df[df["id"] != "f1"])
     with pytest.raises(gm.InfeasibleError, match="max_moves"):
-        gm.rematch(_previous(), roster, SPEC, max_moves=2)
+        gm.rematch(_previous(), roster, SPEC, max_moves=2).raise_for_status()
 
 
 def test_joiners_go_to_groups_of_topics_they_need_with_room():

@@ -72,7 +72,7 @@ def test_bad_weight_and_impossible_history_are_reported():
     everyone = pd.DataFrame({"id": list("abcd"), "group": 0})
     spec = gm.PeerGroups(size=2, terms=[gm.AvoidRepeats(everyone)])
     with pytest.raises(gm.InfeasibleError, match="already met 3"):
-        gm.solve(roster, spec)
+        gm.solve(roster, spec).raise_for_status()
 
 
 # --------------------------------------------------------------------------- hard property

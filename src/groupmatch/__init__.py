@@ -11,9 +11,9 @@ Examples
 """
 
 from . import datasets, plots
+from ._version import __version__
+from .api import check, rematch, score, solve
 from .comparison import compare
-from .engine.core import solve
-from .evaluate import check, score
 from .exceptions import (
     GroupMatchError,
     GroupMatchWarning,
@@ -29,15 +29,16 @@ from .modes import (
     FacilitatedGroups,
     GoalCoverage,
     MentorOutsideDepartment,
+    PeerGroups,
     TeamMentoring,
+    backup_facilitators,
 )
+from .moves import moved_people
 from .programme import Programme, load_programme
 from .progress import ProgressLog
-from .rematch import RematchedGrouping, backup_facilitators, moved_people, rematch
-from .result import Grouping, Status
+from .result import Grouping, RematchedGrouping, Status
 from .roster import Roster
 from .rounds import RoundsPlan, plan_rounds, plan_sessions
-from .spec import PeerGroups
 from .terms import (
     AvoidRepeats,
     CannotGroup,
@@ -59,8 +60,6 @@ from .terms import (
     WorstGroupFloor,
 )
 from .terms.history import met_pairs
-
-__version__ = "0.1.0"
 
 __all__ = [
     "compare", "export", "plots", "ProgressLog", "Programme", "load_programme",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 from .exceptions import InputError
@@ -47,8 +48,6 @@ def check_int(name: str, value: object, *, minimum: int | None = None) -> int:
     >>> check_int("workers", 2, minimum=1)
     2
     """
-    import numbers
-
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InputError(f"Parameter {name!r} must be an integer; got {value!r}.")
     if minimum is not None and value < minimum:
@@ -65,8 +64,28 @@ def check_weight(name: str, value: object) -> float:
     2.0
     """
     import math
-    import numbers
-
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise InputError(f"Parameter {name!r} must be a finite number; got {value!r}.")
     return float(value)
+
+
+def check_range(name: str, value, minimum: int = 0) -> tuple[int, int]:
+    """A ``(min, max)`` pair of integers (an int means exactly that many): the one size-range
+    parser of every mode (group sizes, facilitators and mentors per group, capacities).
+
+    Examples
+    --------
+    >>> check_range("size", 4), check_range("size", (3, 6), minimum=1)
+    ((4, 4), (3, 6))
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = (int(value), int(value))
+    if (not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2
+            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                       for v in value)):
+        raise InputError(f"{name} must be an int or a (min, max) pair of ints; got {value!r}.")
+    lo, hi = int(value[0]), int(value[1])
+    if lo < minimum or hi < max(lo, 1):
+        raise InputError(f"{name} must satisfy {minimum} <= min <= max and max >= 1; "
+                         f"got ({lo}, {hi}).")
+    return lo, hi

@@ -55,13 +55,15 @@ def _shared_needs_per_person(roster, a) -> np.ndarray:
     return out
 
 
-def _diversity_per_person(roster, problem, a) -> np.ndarray:
-    """The diversity of each person's group: differing pairs summed over Diversity terms."""
-    terms = [t for t in problem.terms if type(t).__name__ == "Diversity"]
-    out = np.full(roster.n, np.nan)
-    if not terms:
+def _diversity_per_person(grouping, a) -> np.ndarray:
+    """The diversity of each person's group: differing pairs summed over Diversity terms (read
+    from the groups table, so every mode is audited the same way)."""
+    labels = [t.label for t in grouping.spec.terms if type(t).__name__ == "Diversity"
+              and t.label in grouping.groups.columns]
+    out = np.full(len(a), np.nan)
+    if not labels:
         return out
-    values = sum(t.group_values(roster, a, problem.n_groups) for t in terms)
+    values = grouping.groups[labels].to_numpy(dtype=np.int64).sum(axis=1)
     placed = a >= 0
     out[placed] = values[a[placed]]
     return out
@@ -70,7 +72,7 @@ def _diversity_per_person(roster, problem, a) -> np.ndarray:
 def audit(grouping, by: str) -> pd.DataFrame:
     """Per value of ``by``: people, share placed, mean shared needs, mean group diversity,
     facilitator load (role modes), and a ``flag`` naming gaps against the overall figures."""
-    roster, problem = grouping._roster, grouping._problem
+    roster = grouping._roster
     if roster is None:
         raise InputError("This grouping has no roster to audit.")
     if by not in roster.frame.columns:
@@ -83,7 +85,7 @@ def audit(grouping, by: str) -> pd.DataFrame:
         "value": key,
         "placed": pd.Series(roster.ids).isin(placed_ids).to_numpy(),
         "shared_needs": _shared_needs_per_person(roster, a),
-        "group_diversity": _diversity_per_person(roster, problem, a),
+        "group_diversity": _diversity_per_person(grouping, a),
     })
     out = table.groupby("value").agg(
         people=("placed", "size"), share_placed=("placed", "mean"),

@@ -10,12 +10,10 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import datasets
-from .engine.core import solve
-from .evaluate import as_assignment, check
+from .api import check, solve
 from .exceptions import GroupMatchError, InputError
 from .modes import (
     BalanceLoad,
@@ -23,12 +21,12 @@ from .modes import (
     FacilitatedGroups,
     GoalCoverage,
     MentorOutsideDepartment,
+    PeerGroups,
     TeamMentoring,
 )
 from .programme import load_programme
 from .progress import ProgressLog
 from .roster import Roster
-from .spec import PeerGroups
 from .terms import Diversity, NotWithManager, SharedNeeds
 
 
@@ -167,57 +165,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="parallel workers: CP-SAT and search threads (default: cores)")
 
 
-def _print_role_grouping(roster, grouping, limit: int = 0) -> None:
-    """Facilitated / team groups: topic or team, leaders, members, and who is left out."""
-    leaders = "facilitators" if grouping.mode == "facilitated" else "mentors"
-    shown = grouping.groups if not limit else grouping.groups.head(limit)
-    for r in shown.itertuples():
-        what = f"topic {r.topic!r}" if grouping.mode == "facilitated" else f"team {r.team}"
-        people = "mentees" if grouping.mode == "facilitated" else "members"
-        print(f"\ngroup {r.group}: {what}, {r.size} {people}")
-        print(f"  {leaders}: {', '.join(map(str, getattr(r, leaders)))}")
-        print(f"  members:  {', '.join(map(str, r.members))}")
-    if limit and len(grouping.groups) > limit:
-        print(f"\n... {len(grouping.groups) - limit} more groups (see --out)")
-    out = grouping.unplaced
-    member = "mentee" if grouping.mode == "facilitated" else "member"
-    left = out[out["role"] == member]
-    print(f"\nplaced: {grouping.groups['size'].sum()} {member}s; not placed: {len(left)}")
-    for reason, count in left["reason"].value_counts().head(3).items():
-        print(f"  {count} x {reason}")
-    if grouping.loads is not None and len(grouping.loads):
-        used = grouping.loads[grouping.loads["groups"] > 0]
-        print(f"{leaders}: {len(used)} used, max load {int(used['mentees'].max())} people, "
-              f"max {int(used['groups'].max())} groups")
-
-
 def _print_grouping(roster, grouping, show: list[str], needs: str | None, limit: int = 0) -> None:
-    if grouping.mode != "peer":
-        print(f"status: {grouping.status.value}   objective: {grouping.objective}   "
-              f"time: {grouping.wall_time:.1f} s   groups: {len(grouping.groups)}")
-        print("breakdown: " + ", ".join(f"{k}={v}" for k, v in grouping.breakdown.items()))
-        _print_role_grouping(roster, grouping, limit)
-        return
-    frame = roster.frame
-    name_col = "name" if "name" in frame.columns else None
-    print(f"status: {grouping.status.value}   objective: {grouping.objective}   "
-          f"bound: {grouping.bound}   time: {grouping.wall_time:.1f} s   "
-          f"groups: {len(grouping.groups)}")
-    print("breakdown: " + ", ".join(f"{k}={v}" for k, v in grouping.breakdown.items()))
-    a = grouping.assignment_array()
-    shown = grouping.groups if not limit else grouping.groups.head(limit)
-    for g in shown["group"].tolist():
-        rows = np.flatnonzero(a == g).tolist()
-        print(f"\ngroup {g} ({len(rows)} people)")
-        for i in rows:
-            who = frame.iloc[i][name_col] if name_col else roster.ids[i]
-            attrs = "  ".join(str(frame.iloc[i][c]) for c in show)
-            print(f"  {str(roster.ids[i]):<8} {str(who):<22} {attrs}")
-        if needs is not None:
-            shared = grouping.explain(g).loc[f"shared[{needs}]", "details"]["shared"]
-            print("  shares: " + (", ".join(f"{t} ({c})" for t, c in shared.items()) or "-"))
-    if limit and len(grouping.groups) > limit:
-        print(f"\n... {len(grouping.groups) - limit} more groups (see --out)")
+    """The mode's own summary: status, breakdown and the first ``limit`` groups."""
+    print("\n".join(grouping.spec.summary_lines(grouping, show=show, needs=needs, limit=limit)))
 
 
 def _demo(args) -> int:
@@ -255,15 +205,21 @@ def _demo(args) -> int:
     return 0
 
 
-def _role_spec(args, roster, terms):
-    """The facilitated or team spec of ``--mode`` (mentee terms from the flags)."""
-    if args.mode == "facilitated":
-        return FacilitatedGroups(size=args.size, facilitators=args.facilitators,
-                                 terms=[*terms, BalanceLoad()])
+def _facilitated_spec(args, roster, terms):
+    """``--mode facilitated``: mentee terms from the flags, balanced facilitator load."""
+    return FacilitatedGroups(size=args.size, facilitators=args.facilitators,
+                             terms=[*terms, BalanceLoad()])
+
+
+def _team_spec(args, roster, terms):
+    """``--mode team``: goal coverage, distinct specialities, balanced mentor load."""
     team_terms = [GoalCoverage(weight=2), DistinctSpecialities(), BalanceLoad(weight=0.1)]
     if "department" in roster.categorical:
         team_terms.append(MentorOutsideDepartment())
     return TeamMentoring(mentors=args.mentors, terms=team_terms)
+
+
+ROLE_SPECS = {"facilitated": _facilitated_spec, "team": _team_spec}  # --mode -> spec builder
 
 
 def _from_flags(args):
@@ -271,14 +227,15 @@ def _from_flags(args):
     if args.csv is None:
         raise InputError("Give a people CSV file or --programme FILE.")
     df = pd.read_csv(args.csv)
-    if getattr(args, "mode", "peer") != "peer":
+    role_spec = ROLE_SPECS.get(vars(args).get("mode"))
+    if role_spec is not None:
         roster = Roster.from_frame(df, id=args.id)
         terms = [Diversity(c) for c in args.diversity]
         if args.shared_needs:
             terms.append(SharedNeeds(column=args.shared_needs))
         if args.manager:
             terms.append(NotWithManager())
-        return roster, _role_spec(args, roster, terms)
+        return roster, role_spec(args, roster, terms)
     numeric = [c for c in args.diversity if c in args.numeric]
     cats = [c for c in args.diversity if c not in args.numeric]
     multi = [args.shared_needs] if args.shared_needs else []
@@ -341,16 +298,9 @@ def _report(args) -> int:
 
 def _evaluated(roster, spec, path):
     """A Grouping for an existing assignment file (id, group), scored but not solved."""
-    from .engine.report import make_grouping
-    from .evaluate import problem_for
-    from .result import Status
-
     table = pd.read_csv(path)
-    problem = problem_for(roster, spec)
-    a = as_assignment(roster, problem, table)
-    settings = {"method": "evaluated", "source": str(path)}
-    grouping = make_grouping(roster, problem, a, Status.FEASIBLE, None, 0.0, settings)
-    broken = check(roster, problem, a)
+    grouping = spec.evaluated(roster, table, {"method": "evaluated", "source": str(path)})
+    broken = check(roster, spec, grouping)
     print(f"evaluated {path}: objective {grouping.objective}, "
           f"{len(broken)} hard-rule violations")
     return grouping

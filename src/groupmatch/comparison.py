@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .evaluate import as_assignment, check
 from .exceptions import InputError
+from .explain import group_totals
+from .moves import group_overlap, people_moved
+from .problem import Problem, as_assignment
 from .terms.base import pairs
 
 __all__ = ["compare"]
-
-EXACT_MATCHING_LIMIT = 400  # groups up to which groups are matched optimally (else greedily)
 
 
 def _group_scores(roster, problem, a) -> np.ndarray:
@@ -22,33 +21,6 @@ def _group_scores(roster, problem, a) -> np.ndarray:
         total += w * np.asarray(values, dtype=np.int64)
     sizes = np.bincount(a[a >= 0], minlength=n_groups)
     return total[sizes > 0]
-
-
-def _overlap(a: np.ndarray, b: np.ndarray) -> pd.Series:
-    both = (a >= 0) & (b >= 0)
-    return pd.Series(1, index=pd.MultiIndex.from_arrays([a[both], b[both]])).groupby(
-        level=[0, 1]).sum()
-
-
-def _people_moved(a: np.ndarray, b: np.ndarray) -> int:
-    """People not in the group matched to theirs (groups paired to keep most people)."""
-    overlap = _overlap(a, b)
-    n_groups = max(len(np.unique(a[a >= 0])), len(np.unique(b[b >= 0])))
-    if n_groups <= EXACT_MATCHING_LIMIT:
-        graph = nx.Graph()
-        graph.add_weighted_edges_from((("a", ga), ("b", gb), int(c))
-                                      for (ga, gb), c in overlap.items())
-        kept = sum(graph.edges[u, v]["weight"]
-                   for u, v in nx.max_weight_matching(graph))
-    else:
-        kept, used_a, used_b = 0, set(), set()
-        for (ga, gb), c in overlap.sort_values(ascending=False).items():
-            if ga not in used_a and gb not in used_b:
-                kept += int(c)
-                used_a.add(ga)
-                used_b.add(gb)
-    placed = int(np.count_nonzero((a >= 0) | (b >= 0)))
-    return placed - int(kept)
 
 
 def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
@@ -77,10 +49,11 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     if getattr(b, "_roster", roster) is not roster and not np.array_equal(
             np.asarray(b._roster.ids, dtype=str), np.asarray(roster.ids, dtype=str)):
         raise InputError("compare needs two groupings of the same roster (same ids, same order).")
-    if getattr(a, "mode", "peer") != "peer" or getattr(b, "mode", "peer") != "peer":
+    peer_b = not hasattr(b, "spec") or isinstance(b._plan, Problem)
+    if not isinstance(a._plan, Problem) or not peer_b:  # role modes: the results' own figures
         return _compare_results(a, b, names)
-    problem_a = a._problem
-    problem_b = getattr(b, "_problem", None) or problem_a
+    problem_a = a._plan
+    problem_b = getattr(b, "_plan", None) or problem_a
     arr_a = a.assignment_array()
     arr_b = as_assignment(roster, problem_a, b)
     rows: dict[str, tuple] = {}
@@ -104,24 +77,22 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     sa, sb = _group_scores(roster, problem_a, arr_a), _group_scores(roster, problem_b, arr_b)
     rows["worst group score"] = (int(sa.min()), int(sb.min()))
     rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
-    rows["hard-rule violations"] = (len(check(roster, problem_a, arr_a)),
-                                    len(check(roster, problem_b, arr_b)))
+    rows["hard-rule violations"] = (len(problem_a.check(roster, arr_a)),
+                                    len(problem_b.check(roster, arr_b)))
     rows["groups"] = (len(np.unique(arr_a[arr_a >= 0])), len(np.unique(arr_b[arr_b >= 0])))
-    rows["people moved"] = (0, _people_moved(arr_a, arr_b))
+    rows["people moved"] = (0, people_moved(arr_a, arr_b))
     rows["pairs still together"] = _still_together(arr_a, arr_b)
     return _table(rows, names)
 
 
 def _still_together(arr_a, arr_b) -> tuple[float, float]:
-    together = int(pairs(_overlap(arr_a, arr_b).to_numpy()).sum())
+    together = int(pairs(group_overlap(arr_a, arr_b).to_numpy()).sum())
     pairs_a = int(pairs(np.bincount(arr_a[arr_a >= 0])).sum())
     return (1.0, together / pairs_a if pairs_a else 1.0)
 
 
 def _compare_results(a, b, names) -> pd.DataFrame:
     """Role modes (facilitated, team): compare what the two results report about themselves."""
-    from .explain import group_totals
-
     if not hasattr(b, "breakdown"):
         raise InputError("For facilitated or team groupings, compare two Groupings.")
     rows: dict[str, tuple] = {"objective": (a.objective, b.objective)}
@@ -130,12 +101,12 @@ def _compare_results(a, b, names) -> pd.DataFrame:
     sa, sb = group_totals(a), group_totals(b)
     rows["worst group score"] = (int(sa.min()), int(sb.min()))
     rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
-    rows["hard-rule violations"] = (len(check(a._roster, a._problem, a)),
-                                    len(check(b._roster, b._problem, b)))
+    rows["hard-rule violations"] = (len(a.spec.check(a._roster, a)),
+                                    len(b.spec.check(b._roster, b)))
     rows["groups"] = (len(a.groups), len(b.groups))
     rows["not placed"] = (len(a.unplaced), len(b.unplaced))
     arr_a, arr_b = a.assignment_array(), b.assignment_array()
-    rows["people moved"] = (0, _people_moved(arr_a, arr_b))
+    rows["people moved"] = (0, people_moved(arr_a, arr_b))
     rows["pairs still together"] = _still_together(arr_a, arr_b)
     return _table(rows, names)
 

@@ -144,7 +144,7 @@ def summary_record(grouping) -> dict:
     'optimal'
     """
     return _plain({
-        "status": grouping.status.value, "mode": getattr(grouping, "mode", "peer"),
+        "status": grouping.status.value, "mode": grouping.mode,
         "objective": grouping.objective, "bound": grouping.bound, "gap": grouping.gap,
         "wall_time": grouping.wall_time, "breakdown": dict(grouping.breakdown),
         "settings": dict(grouping.settings), "message": grouping.message,

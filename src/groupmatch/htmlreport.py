@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from .evaluate import check
 from .explain import group_totals, hidden_columns, term_weights
 from .exports import assignments_table, groups_table
 
@@ -70,7 +69,7 @@ def _plots(grouping, progress, hidden) -> list[str]:
 
 def _summary(grouping) -> pd.DataFrame:
     s = grouping.settings
-    rows = [("status", grouping.status.value), ("mode", getattr(grouping, "mode", "peer")),
+    rows = [("status", grouping.status.value), ("mode", grouping.mode),
             ("people", grouping._roster.n), ("groups", len(grouping.groups)),
             ("objective", grouping.objective), ("bound", grouping.bound),
             ("gap", None if grouping.gap is None else f"{grouping.gap:.2%}"),
@@ -90,7 +89,7 @@ def _breakdown(grouping) -> pd.DataFrame:
 
 
 def _rules(grouping) -> str:
-    problems = check(grouping._roster, grouping._problem, grouping)
+    problems = grouping.spec.check(grouping._roster, grouping)
     if not problems:
         return '<p class="ok">All hard rules hold.</p>'
     frame = pd.DataFrame([{"rule": v.rule, "groups": ", ".join(map(str, v.groups)),
@@ -101,7 +100,7 @@ def _rules(grouping) -> str:
 def render(grouping, *, progress=None, include_sensitive: bool = False,
            title: str = "groupmatch report") -> str:
     """The report as one HTML string (see :func:`to_html`)."""
-    from . import __version__
+    from ._version import __version__
 
     hidden = hidden_columns(grouping._roster, include_sensitive)
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

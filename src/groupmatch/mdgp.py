@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import InputError
+from .modes.peer import PeerGroups
 from .roster import Roster
-from .spec import PeerGroups
 from .terms.diversity import PairwiseDiversity
 
 __all__ = ["MDGPInstance", "read_mdgp"]

@@ -91,7 +91,7 @@ class Programme:
 
     def solve(self, **overrides):
         """Run :func:`groupmatch.solve` with the programme's options (``overrides`` win)."""
-        from .engine.core import solve
+        from .api import solve
 
         return solve(self.roster, self.spec, **{**self.solve_options, **overrides})
 
@@ -123,18 +123,23 @@ def _read_people(roster_cfg: dict, base: Path, where: Path) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
-def _term(cfg, where: Path):
-    import groupmatch as gm
-
+def _term_classes() -> dict[str, type]:
+    """Every public term class by name (rules, objectives and role terms)."""
+    from . import modes, terms
     from .terms.base import Term
 
+    return {name: c for module in (terms, modes) for name, c in vars(module).items()
+            if isinstance(c, type) and issubclass(c, Term)}
+
+
+def _term(cfg, where: Path):
     if not isinstance(cfg, dict) or "type" not in cfg:
         raise InputError(f"Programme {where.name}: each [[terms]] entry needs type = "
                          "'Diversity' (a groupmatch term class) and its parameters.")
     params = _tuples(dict(cfg))
     name = params.pop("type")
-    cls = getattr(gm, str(name), None)
-    if not (isinstance(cls, type) and issubclass(cls, Term)):
+    cls = _term_classes().get(str(name))
+    if cls is None:
         raise InputError(f"Programme {where.name}: term type {name!r} is not a groupmatch term "
                          "(e.g. Diversity, SharedNeeds, NotWithManager).")
     try:
@@ -144,14 +149,14 @@ def _term(cfg, where: Path):
 
 
 def _mode(cfg: dict, terms: list, where: Path):
-    import groupmatch as gm
+    from . import modes
 
     params = _tuples(cfg)
     kind = params.pop("kind", "peer")
     if kind not in MODES:
         raise InputError(f"Programme {where.name}: [mode] kind must be one of "
                          f"{', '.join(map(repr, MODES))}; got {kind!r}.")
-    cls = getattr(gm, MODES[kind], None)
+    cls = getattr(modes, MODES[kind], None)
     if cls is None:
         raise InputError(f"Programme {where.name}: mode {kind!r} needs gm.{MODES[kind]}, which "
                          "this version of groupmatch does not have yet.")

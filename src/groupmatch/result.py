@@ -11,7 +11,7 @@ import pandas as pd
 
 from .exceptions import GroupMatchError, InfeasibleError, NoSolutionError
 
-__all__ = ["Status", "Grouping", "canonical"]
+__all__ = ["Status", "Grouping", "RematchedGrouping", "canonical"]
 
 
 class Status(enum.Enum):
@@ -93,13 +93,18 @@ class Grouping:
     wall_time: float
     settings: Mapping[str, object]
     _roster: object = field(repr=False, default=None)
-    _problem: object = field(repr=False, default=None)
+    spec: object = field(repr=False, default=None)  # the mode that made it (gm.PeerGroups...)
+    _plan: object = field(repr=False, default=None)  # the mode's typed plan of the answer
     _array: np.ndarray | None = field(repr=False, default=None)
     message: str = ""
     conflicts: tuple[str, ...] = ()
-    mode: str = "peer"  # "peer", "facilitated" or "team"
     loads: pd.DataFrame | None = field(repr=False, default=None)  # per facilitator / mentor
-    _plan: object = field(repr=False, default=None)  # role modes: the RolePlan in roster rows
+    weights: Mapping[str, int] = field(repr=False, default_factory=dict)  # per soft term
+
+    @property
+    def mode(self) -> str:
+        """The mode's display name: ``"peer"``, ``"facilitated"`` or ``"team"``."""
+        return self.spec.kind
 
     @property
     def unplaced(self) -> pd.DataFrame:
@@ -184,9 +189,7 @@ class Grouping:
         >>> len(gm.solve(r, gm.PeerGroups(size=2)).violated_needs)
         0
         """
-        from .audit import violated_needs
-
-        return violated_needs(self._roster, self._problem, self._array)
+        return self.spec.violated_needs(self)
 
     def audit(self, by: str) -> pd.DataFrame:
         """Per value of column ``by``: share placed, mean shared needs, mean group diversity,
@@ -208,7 +211,8 @@ class Grouping:
     def explain(self, group: int, *, include_sensitive: bool = False) -> pd.DataFrame:
         """What each term sees in one group: one row per term, plain words in ``.attrs["summary"]``.
 
-        See :func:`groupmatch.explain.explain_group`.
+        The mode explains its own groups (peer groups: the terms and binding rules; facilitated
+        and team groups: the topic or goals, who covers what, and what is missing).
 
         Examples
         --------
@@ -219,19 +223,15 @@ class Grouping:
         >>> int(g.explain(0).loc["diversity[department]", "value"])
         1
         """
-        if self.mode != "peer":
-            from .modes.build import explain_role_group
-
-            return explain_role_group(self, group)
-        from .explain import explain_group
-
-        return explain_group(self, group, include_sensitive=include_sensitive)
+        self._solved()
+        return self.spec.explain(self, group, include_sensitive=include_sensitive)
 
     def explain_person(self, person, *, alternatives: int = 3,
                        include_sensitive: bool = False) -> pd.DataFrame:
         """Why a person is in their group, and the objective change of the best moves elsewhere.
 
-        See :func:`groupmatch.explain.explain_person`.
+        Each mode answers with its own alternatives (peer groups: moves and swaps; facilitated
+        groups: joining or moving to groups on topics the person needs).
 
         Examples
         --------
@@ -242,10 +242,14 @@ class Grouping:
         >>> int(g.explain_person("a")["delta"].max())
         0
         """
-        from .explain import explain_person
+        self._solved()
+        return self.spec.explain_person(self, person, alternatives=alternatives,
+                                        include_sensitive=include_sensitive)
 
-        return explain_person(self, person, alternatives=alternatives,
-                              include_sensitive=include_sensitive)
+    def _solved(self) -> None:
+        if self._plan is None:
+            raise GroupMatchError("This grouping has no solution to explain "
+                                  f"(status {self.status.value}).")
 
     # -- sharing: thin wrappers over groupmatch.exports, .graph, .htmlreport -----------------
     def to_csv(self, path, *, include_sensitive: bool = False):
@@ -277,3 +281,17 @@ class Grouping:
         from .htmlreport import to_html
 
         return to_html(self, path, progress=progress, include_sensitive=include_sensitive)
+
+
+@dataclass(frozen=True, eq=False)
+class RematchedGrouping(Grouping):
+    """A :class:`Grouping` plus ``moves``: what changed since the previous grouping.
+
+    ``moves`` has one row per changed person: ``id``, ``from`` and ``to`` (group numbers, <NA>
+    for none), ``kind`` (``"moved"``, ``"joined"`` or ``"left"``) and ``reason``. Only
+    ``"moved"`` rows count as moves (``settings["moves"]``). Group numbers are the previous
+    grouping's (sorted labels numbered 0, 1, ... when they were not already), so a person who
+    stays keeps their group number.
+    """
+
+    moves: pd.DataFrame = field(default=None, repr=False)

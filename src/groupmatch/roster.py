@@ -385,6 +385,13 @@ class Roster:
 
 
 # ---------------------------------------------------------------------- helpers
+def check_roster(roster) -> None:
+    """InputError unless ``roster`` is a :class:`Roster` (the front door's first check)."""
+    if not isinstance(roster, Roster):
+        raise InputError(f"Expected a gm.Roster (build one with Roster.from_frame); "
+                         f"got {type(roster).__name__}.")
+
+
 def _keys(series: pd.Series) -> pd.Series:
     """Comparable string keys for ids, so 3, 3.0 and "3" all match."""
     s = series

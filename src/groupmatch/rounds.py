@@ -19,10 +19,10 @@ from ortools.sat.python import cp_model
 
 from ._random import RandomState, check_random_state
 from ._validation import check_int
-from .engine.core import solve
+from .api import solve
 from .engine.search import static_bound
-from .evaluate import problem_for
 from .exceptions import InfeasibleError, InputError, NoSolutionError
+from .modes.peer import PeerGroups
 from .result import Grouping
 from .terms.history import AvoidRepeats, history_frame, met_pairs
 
@@ -69,7 +69,7 @@ def _round_frame(g: Grouping, r: int) -> pd.DataFrame:
 
 def _fallback_weight(roster, spec) -> int:
     """A weight that makes one repeat cost more than all other objectives can gain."""
-    problem = problem_for(roster, spec)
+    problem = spec.problem(roster)
     bound = static_bound(roster, problem)
     if bound is None:  # some objective has no cheap bound: make repeats dominate by far
         bound = 1000 * max((w for w in problem.weights if w), default=1)
@@ -126,7 +126,7 @@ def plan_rounds(
     """
     rounds = check_int("rounds", rounds, minimum=1)
     retries = check_int("retries", retries, minimum=0)
-    if getattr(spec, "kind", None) != "peer":
+    if not isinstance(spec, PeerGroups):
         raise InputError("plan_rounds plans peer groups; pass a gm.PeerGroups spec.")
     if any(isinstance(t, AvoidRepeats) for t in spec.terms):
         raise InputError("plan_rounds adds AvoidRepeats itself; pass earlier rounds as "

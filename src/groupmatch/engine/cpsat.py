@@ -123,6 +123,27 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         })
 
 
+def configure(solver: cp_model.CpSolver, *, time_limit: float, seed: int, workers: int,
+              deterministic: bool) -> cp_model.CpSolver:
+    """The one CP-SAT configuration: ``workers`` workers on a wall-clock limit, or one worker
+    on a deterministic work budget (same input, same answer)."""
+    p = solver.parameters
+    p.random_seed = int(seed) % (2**31)
+    p.num_workers = 1 if deterministic else int(workers)
+    if deterministic:
+        p.max_deterministic_time = float(time_limit)
+    else:
+        p.max_time_in_seconds = float(time_limit)
+    return solver
+
+
+def new_solver(settings, *, min_seconds: float = 0.0) -> cp_model.CpSolver:
+    """A configured CP-SAT solver for a stage's settings (at least ``min_seconds``)."""
+    return configure(cp_model.CpSolver(), time_limit=max(settings.time_limit, min_seconds),
+                     seed=settings.seed, workers=settings.workers,
+                     deterministic=settings.deterministic)
+
+
 def solve_built(
     built: Built,
     *,
@@ -136,14 +157,8 @@ def solve_built(
     assumptions: bool = False,
 ) -> Outcome:
     """Solve a built model and decode the window's groups."""
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed)
-    p.num_workers = 1 if (deterministic or assumptions) else int(workers)
-    if deterministic:
-        p.max_deterministic_time = float(time_limit)
-    else:
-        p.max_time_in_seconds = float(time_limit)
+    solver = configure(cp_model.CpSolver(), time_limit=time_limit, seed=seed,
+                       workers=1 if assumptions else workers, deterministic=deterministic)
     if assumptions:
         built.model.add_assumptions(list(built.switches.values()))
     t0 = time.perf_counter()

@@ -1,4 +1,8 @@
-"""The front door: ``solve(roster, spec, ...)`` picks the exact model or the scalable search.
+"""The engine's one entry: ``partition(roster, problem, settings)`` splits people into groups.
+
+It is mode-agnostic: it sees a :class:`~groupmatch.problem.Problem` (size bounds and terms),
+never a spec, and returns a :class:`Partition` (an assignment array and how the search ended).
+Peer groups call it for everybody, facilitated groups for each topic's mentees.
 
 - Small problems (people × groups up to ``EXACT_LIMIT``): one CP-SAT model with every term, a proof
   of optimality or a bound.
@@ -9,124 +13,85 @@
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._random import RandomState, check_random_state
-from .._validation import check_int
-from ..evaluate import check_roster, problem_for
-from ..exceptions import InputError
-from ..result import Grouping, Status, canonical
+from ..exceptions import InfeasibleError
+from ..problem import Problem
+from ..result import Status, canonical
+from ..settings import SolveSettings
 from . import search
 from .construct import components_of
 from .cpsat import build, solve_built
 from .local import prepare
-from .report import make_grouping
 
-__all__ = ["solve", "EXACT_LIMIT"]
+__all__ = ["partition", "Partition", "EXACT_LIMIT"]
 
 EXACT_LIMIT = 200  # people × groups up to which the single exact model is the default
 HINT_SHARE = 0.2  # share of the time the exact path spends on a local-search warm start
 
 
-def solve(
-    roster,
-    spec,
-    *,
-    time_limit: float = 10.0,
-    random_state: RandomState = 0,
-    workers: int | None = None,
-    deterministic: bool = False,
-    progress: Callable[[dict], None] | None = None,
-    method: str = "auto",
-) -> Grouping:
-    """Form groups: validate, pre-check, solve, and return a :class:`Grouping`.
+@dataclass(frozen=True)
+class Partition:
+    """How a partition ended: ``assignment`` (group per roster row) when one was found.
 
-    Parameters
-    ----------
-    roster : Roster
-    spec : PeerGroups, FacilitatedGroups or TeamMentoring
-        The mode, sizes and terms.
-    time_limit : float
-        Seconds of search (wall clock). With ``deterministic=True`` it is a work budget in
-        CP-SAT deterministic seconds plus a matching local-search budget instead.
-    random_state : int, Generator or None
-        Seed. The default 0 makes runs auditable; pass an int for reproducible output.
-    workers : int, optional
-        Parallel workers, default the machine's cores: CP-SAT workers, and independent
-        searches on threads for a user distance matrix (the dense kernel).
-    deterministic : bool
-        One worker and work budgets instead of wall-clock limits: same input, seed and limits
-        give the same Grouping.
-    progress : callable, optional
-        Called with dicts ``{"event", "objective", "bound", "elapsed"}`` on each improvement.
-    method : {"auto", "exact", "search"}
-        Force the exact model or the scalable search.
+    ``info`` holds what the run records in ``Grouping.settings`` (engine path, start, time to
+    first...); ``solver_objective`` is CP-SAT's value, checked against numpy by the caller.
+    """
 
-    Returns
-    -------
-    Grouping
-        Check ``status`` or call ``raise_for_status()``.
+    status: Status
+    assignment: np.ndarray | None = None
+    bound: int | None = None
+    message: str = ""
+    conflicts: tuple[str, ...] = ()
+    info: dict = field(default_factory=dict)
+    solver_objective: int | None = None
+
+
+def partition(roster, problem: Problem, settings: SolveSettings) -> Partition:
+    """Split ``roster`` into ``problem``'s groups within ``settings``' limits.
+
+    Counting pre-checks that prove the rules cannot hold end as ``Status.INFEASIBLE`` with the
+    checks' message (nothing is raised for an infeasible problem).
 
     Examples
     --------
     >>> import pandas as pd, groupmatch as gm
-    >>> df = pd.DataFrame({"id": list("abcdef"), "department": list("xxxyyy")})
-    >>> roster = gm.Roster.from_frame(df)
-    >>> spec = gm.PeerGroups(size=3, terms=[gm.Diversity("department")])
-    >>> g = gm.solve(roster, spec, time_limit=5)
-    >>> g.status.name, g.objective
-    ('OPTIMAL', 4)
+    >>> from groupmatch.problem import make_problem
+    >>> from groupmatch.settings import SolveSettings
+    >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd"), "department": list("xxyy")}))
+    >>> p = make_problem([2, 2], [2, 2], [gm.Diversity("department")], r)
+    >>> out = partition(r, p, SolveSettings.of(time_limit=5))
+    >>> out.status.name, p.objective(r, out.assignment)
+    ('OPTIMAL', 2)
     """
     t0 = time.perf_counter()
-    if not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise InputError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
-    if method not in ("auto", "exact", "search"):
-        raise InputError(f"method must be 'auto', 'exact' or 'search'; got {method!r}.")
-    workers = check_int("workers", workers or (os.cpu_count() or 1), minimum=1)
-    if getattr(spec, "kind", "peer") != "peer":  # role modes run their own stages
-        check_roster(roster)
-        return spec.solve(roster, time_limit=float(time_limit), random_state=random_state,
-                          workers=1 if deterministic else workers, deterministic=deterministic,
-                          progress=progress)
-    problem = problem_for(roster, spec)
-    for term in problem.terms:
-        term.prechecks(roster, problem.lo, problem.hi)
-    seed, rng = check_random_state(random_state)
-    def score_fn(a: np.ndarray) -> int:
-        return problem.objective(roster, a)
-
-    settings = {
-        "time_limit": float(time_limit), "random_state": random_state, "seed": seed,
-        "workers": 1 if deterministic else workers, "deterministic": deterministic,
-    }
-    exact = method == "exact" or (
-        method == "auto" and roster.n * problem.n_groups <= EXACT_LIMIT
-    )
+    try:
+        for term in problem.terms:
+            term.prechecks(roster, problem.lo, problem.hi)
+    except InfeasibleError as error:
+        return Partition(Status.INFEASIBLE, message=str(error), conflicts=error.conflicts,
+                         info={"method": "prechecks"})
+    exact = settings.method == "exact" or (
+        settings.method == "auto" and roster.n * problem.n_groups <= EXACT_LIMIT)
+    if exact:
+        return _solve_exact(roster, problem, settings, t0)
 
     def emit(event: str, objective, bound=None):
-        if progress is not None:
-            progress({"event": event, "objective": objective, "bound": bound,
-                      "elapsed": time.perf_counter() - t0})
+        settings.emit(event, objective, bound, elapsed=time.perf_counter() - t0)
 
-    if exact:
-        return _solve_exact(roster, problem, time_limit, seed, workers, deterministic,
-                            progress, score_fn, settings, t0)
-    a, value, info = search.run(
-        roster, problem, score_fn=score_fn, rng=rng, seed=seed, time_limit=time_limit,
-        workers=workers, deterministic=deterministic, emit=emit, t0=t0,
+    a, _, info = search.run(
+        roster, problem, score_fn=lambda a: problem.objective(roster, a), rng=settings.rng(),
+        seed=settings.seed, time_limit=settings.time_limit, workers=settings.workers,
+        deterministic=settings.deterministic, emit=emit, t0=t0,
     )
-    settings.update(info)
     if a is None:
         status = Status.INFEASIBLE if info.get("infeasible") else Status.NO_SOLUTION
-        return make_grouping(roster, problem, None, status, None, time.perf_counter() - t0,
-                             settings, message=info.get("message", ""),
-                             conflicts=info.get("conflicts", ()))
-    return make_grouping(roster, problem, a, Status.FEASIBLE, info.get("bound"),
-                         time.perf_counter() - t0, settings)
+        return Partition(status, message=info.get("message", ""),
+                         conflicts=tuple(info.get("conflicts", ())), info=info)
+    return Partition(Status.FEASIBLE, a, info.get("bound"), info=info)
 
 
 def _warm_start(roster, problem, seconds, seed, deterministic):
@@ -150,37 +115,33 @@ def _interchangeable_groups(problem) -> bool:
     return not any(getattr(t, "group_specific", False) for t in problem.terms)
 
 
-def _solve_exact(roster, problem, time_limit, seed, workers, deterministic, progress,
-                 score_fn, settings, t0) -> Grouping:
+def _solve_exact(roster, problem, settings: SolveSettings, t0: float) -> Partition:
+    time_limit, seed = settings.time_limit, settings.seed
     people = np.arange(roster.n)
     groups = np.arange(problem.n_groups)
     symmetry = _interchangeable_groups(problem)
     warm = min(time_limit * HINT_SHARE, 0.25 + 0.01 * roster.n)  # tiny models need little
-    hint = _warm_start(roster, problem, warm, seed, deterministic)
+    hint = _warm_start(roster, problem, warm, seed, settings.deterministic)
     if hint is not None:
         time_limit -= warm
         hint = canonical(hint, problem.lo, problem.hi)  # agrees with the symmetry breaking
     built = build(roster, problem, people, groups, symmetry=symmetry, hint=hint)
-    out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,
-                      deterministic=deterministic, progress=progress, start=t0)
-    settings = {**settings, "method": "exact"}
-    wall = time.perf_counter() - t0
+    out = solve_built(built, time_limit=time_limit, seed=seed, workers=settings.workers,
+                      deterministic=settings.deterministic, progress=settings.progress, start=t0)
+    info = {"method": "exact"}
     if out.groups_of is not None:
         status = Status.OPTIMAL if out.status == "OPTIMAL" else Status.FEASIBLE
         a = np.empty(roster.n, dtype=np.int64)
         a[people] = out.groups_of
-        return make_grouping(roster, problem, a, status, out.bound, wall, settings,
-                             solver_objective=out.objective)
+        return Partition(status, a, out.bound, info=info, solver_objective=out.objective)
     if out.status == "INFEASIBLE":
         from .explain import explain_infeasible
 
         message, conflicts = explain_infeasible(roster, problem, seed, time_limit)
-        return make_grouping(roster, problem, None, Status.INFEASIBLE, None,
-                             time.perf_counter() - t0, settings, message=message,
-                             conflicts=conflicts)
+        return Partition(Status.INFEASIBLE, message=message, conflicts=tuple(conflicts),
+                         info=info)
     if out.status == "MODEL_INVALID":
-        return make_grouping(roster, problem, None, Status.MODEL_INVALID, None, wall, settings,
-                             message="CP-SAT rejected the model")
-    return make_grouping(roster, problem, None, Status.NO_SOLUTION, None, wall, settings,
-                         message=f"No valid grouping found within {time_limit} s; raise "
-                                 "time_limit or relax the rules.")
+        return Partition(Status.MODEL_INVALID, message="CP-SAT rejected the model", info=info)
+    return Partition(Status.NO_SOLUTION, info=info,
+                     message=f"No valid grouping found within {time_limit} s; raise "
+                             "time_limit or relax the rules.")

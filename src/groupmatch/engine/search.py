@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 
-from ..evaluate import check
 from ..terms.fairness import group_scores
 from .construct import components_of, conflict_csr, construct, forbidden_csr, unit_labels
 from .cpsat import build, solve_built
@@ -21,7 +20,7 @@ __all__ = ["run"]
 
 def _only_repairable(roster, problem, a, repairable) -> bool:
     """True when ``a`` breaks no hard rule, or only rules the compiled search repairs."""
-    return all(v.rule in repairable for v in check(roster, problem, a))
+    return all(v.rule in repairable for v in problem.violations(roster, a))
 
 
 def greedy_start(roster, problem, comps, rng, repairable=()) -> np.ndarray | None:
@@ -180,7 +179,7 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         # reach. Shares chosen by measurement (benchmarks/RESULTS.md).
         share = 1.0 if local.movable.all() else LOCAL_SHARE_WITH_UNITS
         work = max(1, int(time_limit * share * local.work_per_second)) if deterministic else None
-        if repairable and check(roster, problem, a):  # the start breaks hard rules
+        if repairable and problem.violations(roster, a):  # the start breaks hard rules
             a, work = _repair(local, problem, a, deadline=deadline, work=work,
                               seed=seed, info=info)
         budget = max(deadline - time.perf_counter(), 0.0) * share
@@ -199,7 +198,7 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         value = score_fn(a)
         info["local_value"] = int(kernel_value)
         info["local"] = local.kind
-        broken = check(roster, problem, a) if repairable else []
+        broken = problem.violations(roster, a) if repairable else []
         if broken:
             rules = sorted({v.rule for v in broken})
             info["message"] = (

@@ -132,9 +132,10 @@ FALLBACK_SPAN = 10**9  # used when a custom soft term has no bound: still lexico
 def bind_problem(problem, roster):
     """Give ``need`` rules their lexicographic weight and bind fairness terms to the objective.
 
-    Called once per solve/score/check (``evaluate.problem_for``). Order of priority, from the
-    bottom: objectives and ``want`` rules, then the worst-group floor (when lexicographic), then
-    ``need`` rules. Each level's weight exceeds the span of everything below it.
+    Called once per solve/score/check (``problem.make_problem`` with a roster). Order of
+    priority, from the bottom: objectives and ``want`` rules, then the worst-group floor (when
+    lexicographic), then ``need`` rules. Each level's weight exceeds the span of everything
+    below it.
     """
     terms, weights = list(problem.terms), list(problem.weights)
     lo, hi = problem.lo, problem.hi

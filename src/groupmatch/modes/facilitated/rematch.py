@@ -1,4 +1,4 @@
-"""Re-matching facilitated groups with minimal disruption (issue 5).
+"""Re-matching facilitated groups with minimal disruption.
 
 :func:`rematch_facilitated` is what ``gm.rematch`` runs for :class:`gm.FacilitatedGroups`. It
 starts from the previous grouping's groups (topic, facilitators, mentees) on the new roster and
@@ -35,15 +35,15 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from .._random import check_random_state
-from ..exceptions import InfeasibleError, InputError, NoSolutionError
-from ..result import Grouping, Status
-from ..terms.base import ModelContext
-from .build import role_grouping
-from .facilitated import _topic_subproblems, mentee_values, role_values
-from .facilitated_solve import _conflict_pairs
-from .phases import solve_in_phases
-from .roles import RolePlan, membership_table, reporting_lines
+from ...exceptions import InfeasibleError, InputError, NoSolutionError
+from ...result import Grouping, RematchedGrouping, Status
+from ...roster import _keys
+from ...terms.base import ModelContext
+from ..roles.grouping import role_grouping
+from ..roles.phases import solve_in_phases
+from ..roles.plan import RolePlan, membership_table, reporting_lines
+from .plan import conflict_pairs
+from .scoring import mentee_values, role_values, topic_subproblems
 
 __all__ = ["rematch_facilitated"]
 
@@ -63,7 +63,6 @@ def _previous_table(previous) -> pd.DataFrame:
 
 
 def _row_lookup(roster):
-    from ..roster import _keys
 
     def rows(ids) -> list[int]:
         keys = _keys(pd.Series(list(ids), dtype=object)).tolist()
@@ -104,7 +103,6 @@ def _drop_leavers(roster, table, joiners, leavers):
 
 
 def _row_lookup_keys(ids) -> list:
-    from ..roster import _keys
 
     return _keys(pd.Series(list(ids), dtype=object)).tolist()
 
@@ -357,13 +355,12 @@ def _encode_group_rules(m, roster, s, slots, x, by_topic, hard) -> None:
             m.add(lit == 1)
 
 
-def _solve_phases(built: _Model, *, time_limit, seed, workers, deterministic):
+def _solve_phases(built: _Model, settings):
     """Phase 1: fewest moves; 2: most people placed, then fewest facilitator changes.
     Returns ({var index: value}, statuses) or (None, statuses)."""
     decision = [*built.x.values(), *built.y.values(), *built.open]
     out = solve_in_phases(built.model, [("min", built.moves), ("max", built.rest)], decision,
-                          time_limit=time_limit, shares=PHASE_SHARE, retries=(3, 3), seed=seed,
-                          workers=workers, deterministic=deterministic)
+                          settings=settings, shares=PHASE_SHARE, retries=(3, 3))
     if out.solver is None:
         return None, out.statuses
     return {v.index: out.value(v) for v in decision}, out.statuses
@@ -405,9 +402,7 @@ def _closure_reason(roster, s, sl: _Slot, changed_fac: bool) -> str:
             "sizes, capacities and rules with the fewest moves")
 
 
-def rematch_facilitated(previous, roster, spec, *, joiners=None, leavers=None,
-                        max_moves=None, time_limit: float = 30.0, random_state=0,
-                        workers=None, deterministic=False):
+def rematch_facilitated(previous, roster, spec, request, settings):
     """Rematch for :class:`gm.FacilitatedGroups`; see :func:`groupmatch.rematch`.
 
     Examples
@@ -424,23 +419,21 @@ def rematch_facilitated(previous, roster, spec, *, joiners=None, leavers=None,
     >>> after.settings["moves"], sorted(after.moves["kind"])
     (0, ['facilitator', 'left'])
     """
-    from ..rematch import RematchedGrouping
-
     t0 = time.perf_counter()
-    seed, _ = check_random_state(random_state)
-    workers = 1 if deterministic else (workers or 2)
+    joiners, leavers, max_moves = request.joiners, request.leavers, request.max_moves
+    time_limit, deterministic = settings.time_limit, settings.deterministic
     table = _previous_table(previous)
     roster, gone, joined = _drop_leavers(roster, table, joiners, leavers)
     s = spec.setting(roster)
     old, home = _old_groups(roster, s, table)
-    conflicts = [tuple(p) for p in _conflict_pairs(spec, roster).tolist()]
+    conflicts = [tuple(p) for p in conflict_pairs(spec, roster).tolist()]
     hard_other = [t for t in spec.mentee_terms if t.hard and not any(
         c.kind == "conflicts" for c in (t.search_components(roster) or []))]
     nogoods: list[tuple[int, tuple[int, ...]]] = []
-    settings = {"method": "rematch (facilitated)", "time_limit": float(time_limit),
-                "seed": seed, "max_moves": max_moves}
+    record = {"method": "rematch (facilitated)", "time_limit": float(time_limit),
+              "seed": settings.seed, "max_moves": max_moves}
     if not gone and not len(joined):
-        same = _unchanged(roster, spec, s, table, old, settings, t0)
+        same = _unchanged(roster, spec, s, table, old, record, t0)
         if same is not None:
             fields_ = {f.name: getattr(same, f.name) for f in fields(Grouping)}
             empty = pd.DataFrame({"id": [], "from": pd.array([], "Int64"),
@@ -452,8 +445,7 @@ def rematch_facilitated(previous, roster, spec, *, joiners=None, leavers=None,
         # deterministic mode: a work budget per round, never the clock
         left = (time_limit if deterministic
                 else max(deadline - time.perf_counter(), 1.0))
-        value, statuses = _solve_phases(built, time_limit=left, seed=seed, workers=workers,
-                                        deterministic=deterministic)
+        value, statuses = _solve_phases(built, settings.stage(left))
         if value is None:
             if max_moves is not None:
                 raise InfeasibleError(
@@ -475,14 +467,14 @@ def rematch_facilitated(previous, roster, spec, *, joiners=None, leavers=None,
     statuses_ok = all(v == "OPTIMAL" for v in statuses)
     renumbered = {sl.old.label: number[k] for k, sl in enumerate(built.slots)
                   if sl.old is not None and k in number and number[k] != sl.old.number}
-    settings.update({"moves": n_moves, "facilitator_changes": n_fac, "phase_status": statuses,
-                     "renumbered": renumbered, "nogood_rounds": len(nogoods),
-                     "dissolved": [sl.old.label for k, sl in enumerate(built.slots)
-                                   if sl.old is not None and k not in number]})
+    record.update({"moves": n_moves, "facilitator_changes": n_fac, "phase_status": statuses,
+                   "renumbered": renumbered, "nogood_rounds": len(nogoods),
+                   "dissolved": [sl.old.label for k, sl in enumerate(built.slots)
+                                 if sl.old is not None and k not in number]})
     values = {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
-    grouping = role_grouping(roster, spec, "facilitated", plan,
+    grouping = role_grouping(roster, spec, plan,
                              Status.OPTIMAL if statuses_ok else Status.FEASIBLE,
-                             time.perf_counter() - t0, settings, reasons=reasons, values=values)
+                             time.perf_counter() - t0, record, reasons=reasons, values=values)
     broken = spec.check(roster, grouping)
     if broken:  # an internal consistency check, never user input
         raise AssertionError(f"rematch answer breaks {broken[:3]}; please report.")
@@ -504,7 +496,7 @@ def _unchanged(roster, spec, s, table, old: list[_OldGroup], settings, t0):
     reasons = {i: r for i, r in before.items() if i >= 0 and s.mentee[i] and isinstance(r, str)
                and r and not any(i in g.members for g in old)}
     values = {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
-    grouping = role_grouping(roster, spec, "facilitated", plan, Status.FEASIBLE,
+    grouping = role_grouping(roster, spec, plan, Status.FEASIBLE,
                              time.perf_counter() - t0, {**settings, "moves": 0,
                                                         "facilitator_changes": 0,
                                                         "path": "unchanged"},
@@ -537,7 +529,7 @@ def _broken_groups(roster, spec, plan: RolePlan, hard) -> list[int]:
     if not hard:
         return []
     out = set()
-    for _t, groups, sub, local in _topic_subproblems(roster, spec, plan):
+    for _t, groups, sub, local in topic_subproblems(roster, spec, plan):
         if sub is None:
             continue
         for term in hard:

@@ -1,6 +1,6 @@
-"""Re-matching with minimal disruption, and backup facilitators.
+"""Re-matching peer groups with minimal disruption.
 
-:func:`rematch` keeps a running programme's groups, places joiners, repairs what the changes
+:func:`rematch_peer` keeps a running programme's groups, places joiners, repairs what the changes
 broke (groups below their minimum, dissolved groups, rules that no longer hold) and moves as few
 people as possible: first the fewest moves, then the best objective among the groupings with
 that many moves (or, with ``max_moves``, the best objective within that many moves). Every move
@@ -11,68 +11,35 @@ over the people and groups that need attention. Small programmes put everybody i
 so both stages are exact. Large programmes repair in windows: a few groups that need people
 together with a few helper groups that have room or people to spare, and a share of the
 joiners; each window is solved in the two stages and committed, everybody else stays put.
-
-:func:`backup_facilitators` ranks, for each facilitated group, people who could step in for a
-facilitator: they have the topic, spare capacity, and no reporting line into the group.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._random import RandomState, check_random_state
-from ._validation import check_int
-from .engine.cpsat import build, solve_built
-from .engine.report import make_grouping
-from .evaluate import problem_for
-from .exceptions import InfeasibleError, InputError, NoSolutionError
-from .result import Grouping, Status
+from ...engine.cpsat import build, solve_built
+from ...exceptions import InfeasibleError, InputError, NoSolutionError
+from ...moves import member_groups
+from ...result import Grouping, RematchedGrouping, Status
+from ...roster import _keys
+from .report import make_grouping
 
-__all__ = ["rematch", "RematchedGrouping", "backup_facilitators", "moved_people"]
+__all__ = ["rematch_peer"]
 
 WHOLE_LIMIT = 600  # people × groups up to which one window holds everything (exact)
 WINDOW_GROUPS = 6  # groups that need people, per repair window
 HELPER_GROUPS = 6  # groups with room or people to spare, per repair window (doubled on failure)
 
 
-@dataclass(frozen=True, eq=False)
-class RematchedGrouping(Grouping):
-    """A :class:`Grouping` plus ``moves``: what changed since the previous grouping.
-
-    ``moves`` has one row per changed person: ``id``, ``from`` and ``to`` (group numbers, <NA>
-    for none), ``kind`` (``"moved"``, ``"joined"`` or ``"left"``) and ``reason``. Only
-    ``"moved"`` rows count as moves (``settings["moves"]``). Group numbers are the previous
-    grouping's (sorted labels numbered 0, 1, ... when they were not already), so a person who
-    stays keeps their group number.
-    """
-
-    moves: pd.DataFrame = field(default=None, repr=False)
-
-
 # ------------------------------------------------------------------------------- inputs
 def _previous_groups(previous) -> pd.Series:
     """{id: group label} of the previous grouping's members (facilitators excluded)."""
-    if hasattr(previous, "assignments"):
-        frame = previous.assignments
-        if "role" in frame.columns:
-            frame = frame[frame["role"].isin(["member", "mentee"]) | frame["role"].isna()]
-    elif isinstance(previous, pd.DataFrame) and {"id", "group"} <= set(previous.columns):
-        frame = previous
-    else:
-        raise InputError("rematch(previous=...) takes a Grouping or a DataFrame with columns "
-                         f"'id' and 'group'; got {type(previous).__name__}.")
-    frame = frame[frame["group"].notna()]
-    if frame["id"].duplicated().any():
-        dup = frame.loc[frame["id"].duplicated(), "id"].iloc[0]
-        raise InputError(f"The previous grouping lists {dup!r} in more than one group; "
-                         "rematch expects one group per person.")
-    return pd.Series(frame["group"].to_numpy(dtype=object), index=frame["id"].to_numpy())
+    return member_groups(previous, "rematch(previous=...)")[0]
 
 
 def _group_numbers(labels: pd.Series) -> tuple[np.ndarray, list]:
@@ -89,8 +56,6 @@ def _group_numbers(labels: pd.Series) -> tuple[np.ndarray, list]:
 
 def _split_roster(roster, prev: pd.Series, joiners, leavers):
     """Drop listed leavers from the roster; return (roster, previous group per row, joiners)."""
-    from .roster import _keys
-
     prev_keys = dict(zip(_keys(pd.Series(list(prev.index), dtype=object)), prev.index,
                          strict=True))
     leavers = [] if leavers is None else list(leavers)
@@ -117,14 +82,6 @@ def _split_roster(roster, prev: pd.Series, joiners, leavers):
                              "the previous grouping; joiners are people new to the programme.")
     has_prev = np.array([k in labels_by_key for k in row_keys], dtype=bool)
     return roster, [labels_by_key.get(k) for k in row_keys], has_prev
-
-
-def _check_mode(spec) -> None:
-    if getattr(spec, "kind", "peer") != "peer":
-        raise NotImplementedError(
-            f"rematch supports PeerGroups so far; {type(spec).__name__} needs its own repair "
-            "(lost facilitators) and will plug in through the same needs/moves machinery."
-        )
 
 
 # ------------------------------------------------------------------------------- needs
@@ -337,132 +294,14 @@ def _moves_frame(ids, old, moved, a, needs, joined_rows, left, n_groups, quality
     return out
 
 
-def moved_people(previous, current) -> int:
-    """How many people of both groupings are in a different group, groups matched optimally.
-
-    Group numbers of an independent solve mean nothing, so each current group is first matched
-    to the previous group it shares most people with (a maximum-weight matching); a person
-    counts as moved when their current group is not matched to their previous one.
-
-    Examples
-    --------
-    >>> import pandas as pd, groupmatch as gm
-    >>> before = pd.DataFrame({"id": list("abcd"), "group": [0, 0, 1, 1]})
-    >>> after = pd.DataFrame({"id": list("abcd"), "group": [1, 1, 0, 0]})
-    >>> gm.moved_people(before, after)
-    0
-    """
-    a = _previous_groups(previous)
-    b = _previous_groups(current)
-    both = a.index.intersection(b.index)
-    pairs = pd.DataFrame({"p": a[both].astype(str).to_numpy(),
-                          "c": b[both].astype(str).to_numpy()})
-    overlap = pairs.value_counts()
-    graph = nx.Graph()
-    for (p, c), w in overlap.items():
-        graph.add_edge(("p", p), ("c", c), weight=int(w))
-    matching = nx.max_weight_matching(graph)
-    kept = sum(graph[u][v]["weight"] for u, v in matching)
-    return int(len(both) - kept)
-
-
 # ------------------------------------------------------------------------------- rematch
-def rematch(
-    previous,
-    roster,
-    spec,
-    *,
-    joiners=None,
-    leavers=None,
-    max_moves: int | None = None,
-    time_limit: float = 30.0,
-    random_state: RandomState = 0,
-    workers: int | None = None,
-    deterministic: bool = False,
-    method: str = "auto",
-) -> RematchedGrouping:
-    """Update a running grouping for joiners and leavers, moving as few people as possible.
-
-    Groups are kept; joiners are placed; groups that fell below their minimum are refilled;
-    people whose group now breaks a hard rule (a new manager, a new ``CannotGroup`` pair) are
-    moved. The number of groups is the spec's for the new roster (so ``gm.check(roster, spec,
-    result)`` holds): when it drops, the groups with the fewest remaining members are dissolved;
-    when it grows, new groups are opened. To keep the previous number whatever the roster, pass
-    a spec with ``groups=len(previous.groups)``.
-    Without ``max_moves`` the fewest people move, and among the groupings with that many moves
-    the objective is maximised. With ``max_moves`` at most that many people move and, on the
-    single-model path (small programmes), the objective is maximised within that budget, so
-    spare moves may improve quality; on the window path (large programmes) it is a cap on the
-    fewest-moves repair.
-
-    Parameters
-    ----------
-    previous : Grouping or DataFrame
-        The current groups (``id``, ``group``).
-    roster : Roster
-        The new roster: joiners included, leavers absent (or listed in ``leavers``).
-    spec : PeerGroups or FacilitatedGroups
-        Sizes, objectives and rules (the same as before, or updated). Facilitated groups
-        have their own repair (:mod:`groupmatch.modes.rematch_roles`): lost facilitators are
-        replaced, groups may close, joiners fill places; fewest moves first, then most
-        mentees placed; ``moves`` also lists ``facilitator``, ``released`` and ``placed``
-        rows, and ``unplaced`` for continuing mentees who lost their place (a move).
-    joiners : list of ids, optional
-        New people; by default every roster id not in ``previous``.
-    leavers : list of ids, optional
-        People leaving; by default every id of ``previous`` not in the roster. Leavers still
-        in the roster are dropped from it.
-    max_moves : int, optional
-        A hard cap on moved people (joiners placed and leavers removed do not count).
-    time_limit : float
-        Seconds in total.
-    random_state, workers, deterministic
-        As in :func:`groupmatch.solve`.
-    method : {"auto", "whole", "windows"}
-        One exact model over everybody (small programmes), or repair windows (large ones).
-
-    Returns
-    -------
-    RematchedGrouping
-        A Grouping whose groups keep their previous numbers, with ``moves`` (``id, from, to,
-        kind, reason``) and ``settings["moves"]``, the number of people moved.
-
-    Raises
-    ------
-    InfeasibleError
-        When no grouping keeps the rules within ``max_moves`` (the message says how many
-        moves are needed) or at all.
-
-    Examples
-    --------
-    >>> import pandas as pd, groupmatch as gm
-    >>> df = pd.DataFrame({"id": list("abcdefgh"), "department": list("xxyyxxyy")})
-    >>> spec = gm.PeerGroups(size=(3, 5), terms=[gm.Diversity("department")])
-    >>> before = gm.solve(gm.Roster.from_frame(df), spec)
-    >>> now = gm.Roster.from_frame(pd.concat([df[df.id != "a"],
-    ...                            pd.DataFrame({"id": ["z"], "department": ["x"]})]))
-    >>> after = gm.rematch(before, now, spec)
-    >>> after.settings["moves"], sorted(after.moves["kind"])
-    (0, ['joined', 'left'])
-    """
-    from .roster import _keys
-
+def rematch_peer(previous, roster, spec, request, settings) -> RematchedGrouping:
+    """Keep groups, place joiners, repair what broke, fewest moves first (see gm.rematch)."""
     t0 = time.perf_counter()
-    if method not in ("auto", "whole", "windows"):
-        raise InputError(f"method must be 'auto', 'whole' or 'windows'; got {method!r}.")
-    if max_moves is not None:
-        max_moves = check_int("max_moves", max_moves, minimum=0)
-    if not (isinstance(time_limit, (int, float)) and time_limit > 0):
-        raise InputError(f"time_limit must be a positive number of seconds; got {time_limit!r}.")
-    if getattr(spec, "kind", "peer") == "facilitated":  # its own repair: lost facilitators
-        from .modes.rematch_roles import rematch_facilitated
-
-        return rematch_facilitated(previous, roster, spec, joiners=joiners, leavers=leavers,
-                                   max_moves=max_moves, time_limit=time_limit,
-                                   random_state=random_state, workers=workers,
-                                   deterministic=deterministic)
-    seed, rng = check_random_state(random_state)
-    workers = 1 if deterministic else (workers or 2)
+    joiners, leavers, max_moves = request.joiners, request.leavers, request.max_moves
+    seed, rng, time_limit = settings.seed, settings.rng(), settings.time_limit
+    workers, deterministic, method = settings.solver_workers, settings.deterministic, \
+        request.method
     prev = _previous_groups(previous)
     numbers, labels = _group_numbers(prev)
     prev_numbers = pd.Series(numbers, index=prev.index)
@@ -470,8 +309,7 @@ def rematch(
     left = [(p, int(g)) for p, g in prev_numbers.items()
             if _keys(pd.Series([p], dtype=object)).iloc[0] not in roster._row_of]
     old = np.array([-1 if h is None else int(h) for h in home_labels], dtype=np.int64)
-    _check_mode(spec)
-    problem = problem_for(roster, spec)
+    problem = spec.problem(roster)
     for term in problem.terms:
         term.prechecks(roster, problem.lo, problem.hi)
     n_groups = problem.n_groups
@@ -487,10 +325,10 @@ def rematch(
                               f"more than max_moves={max_moves}.", conflicts=("max_moves",))
     a0 = home.copy()
     joined_rows = np.flatnonzero(~has_prev)
-    settings = {"method": "rematch", "time_limit": float(time_limit), "seed": seed,
-                "max_moves": max_moves, "previous_labels": labels,
-                "renumbered": {o: n for o, n in renumber.items() if o != n},
-                "dissolved": sorted(set(range(len(labels))) - set(renumber))}
+    record = {"method": "rematch", "time_limit": float(time_limit), "seed": seed,
+              "max_moves": max_moves, "previous_labels": labels,
+              "renumbered": {o: n for o, n in renumber.items() if o != n},
+              "dissolved": sorted(set(range(len(labels))) - set(renumber))}
     if not needs:
         a, statuses, path = a0, ["OPTIMAL"], "unchanged"
     else:
@@ -516,13 +354,13 @@ def rematch(
             raise _failure(roster, problem, home, a0, max_moves, seed, time_limit)
     a = np.asarray(a)
     moved_rows = dissolved_rows | ((home >= 0) & (a != home))
-    settings.update({"path": path, "moves": int(moved_rows.sum()), "window_status": statuses})
+    record.update({"path": path, "moves": int(moved_rows.sum()), "window_status": statuses})
     status = Status.OPTIMAL if statuses and all(s == "OPTIMAL" for s in statuses) and (
         path != "windows") else Status.FEASIBLE
     if path == "unchanged":
         status = Status.FEASIBLE
-    grouping = make_grouping(roster, problem, a, status, None, time.perf_counter() - t0,
-                             settings)
+    grouping = make_grouping(roster, spec, problem, a, status, None, time.perf_counter() - t0,
+                             record)
     grouping = _keep_numbers(grouping, a)
     moves = _moves_frame(roster.ids, old, moved_rows, a, needs, joined_rows, left, n_groups,
                          quality=max_moves is not None and path == "whole")
@@ -566,96 +404,3 @@ def _failure(roster, problem, home, a0, max_moves, seed, time_limit):
         )
     return NoSolutionError(f"rematch found no valid grouping within {time_limit} s; raise "
                            "time_limit, or check the rules with gm.solve on the new roster.")
-
-
-# ------------------------------------------------------------------------------- backups
-def _reporting_line(roster) -> list[set]:
-    """For each row, everybody above or below them in the hierarchy."""
-    graph = roster.hierarchy
-    return [nx.ancestors(graph, i) | nx.descendants(graph, i) for i in range(roster.n)]
-
-
-def backup_facilitators(grouping, roster, k: int = 3, *, capacity=(1, 10)) -> pd.DataFrame:
-    """For each facilitated group, up to ``k`` people who could step in for a facilitator.
-
-    A backup has the group's topic in their ``expertise``, may facilitate (role ``mentor`` or
-    ``both`` when the roster has roles), is not already in the group, has no reporting line to
-    anybody in it, and has spare capacity: at least one group and the group's mentees left
-    under ``capacity_groups`` / ``capacity_mentees`` after their load in ``grouping.loads``.
-    Ranked by fewest groups already led, then most spare mentee places, then id.
-
-    Parameters
-    ----------
-    grouping : Grouping
-        A facilitated grouping (``groups`` with ``topic``, ``members`` and ``facilitators``).
-    roster : Roster
-        The roster it was formed from.
-    k : int
-        Backups per group.
-    capacity : (int, int)
-        (groups, mentees) capacity for people when the roster has no capacity columns.
-
-    Returns
-    -------
-    DataFrame
-        ``group, topic, rank, id, spare_groups, spare_mentees``; groups with no possible
-        backup have no rows (``attrs["uncovered"]`` lists them).
-
-    Examples
-    --------
-    >>> import pandas as pd, groupmatch as gm
-    >>> r = gm.Roster.from_frame(pd.DataFrame({
-    ...     "id": ["f1", "f2", "m1", "m2"], "role": ["mentor", "mentor", "mentee", "mentee"],
-    ...     "expertise": ["sql", "sql", "", ""], "needs": ["", "", "sql", "sql"]}))
-    >>> class G:  # the shape of a facilitated Grouping
-    ...     groups = pd.DataFrame({"group": [0], "topic": ["sql"], "members": [["m1", "m2"]],
-    ...                            "facilitators": [["f1"]]})
-    ...     loads = pd.DataFrame({"id": ["f1"], "groups": [1], "mentees": [2]})
-    >>> gm.backup_facilitators(G(), r)[["group", "rank", "id"]].to_dict("records")
-    [{'group': 0, 'rank': 1, 'id': 'f2'}]
-    """
-    k = check_int("k", k, minimum=1)
-    groups = grouping.groups
-    if not {"topic", "facilitators", "members"} <= set(groups.columns):
-        raise InputError("backup_facilitators needs a facilitated grouping (groups with "
-                         "'topic', 'members' and 'facilitators' columns).")
-    if "expertise" not in roster.multi:
-        raise InputError("backup_facilitators needs the roster's 'expertise' column.")
-    multi = roster.multi["expertise"]
-    topic_col = {t: c for c, t in enumerate(multi.vocabulary)}
-    cap_g = (np.full(roster.n, capacity[0]) if roster.capacity_groups is None
-             else np.asarray(roster.capacity_groups))
-    cap_m = (np.full(roster.n, capacity[1]) if roster.capacity_mentees is None
-             else np.asarray(roster.capacity_mentees))
-    load_g = np.zeros(roster.n, dtype=np.int64)
-    load_m = np.zeros(roster.n, dtype=np.int64)
-    loads = getattr(grouping, "loads", None)
-    if loads is not None and len(loads):
-        rows = roster.rows_of(loads["id"].tolist(), "grouping.loads")
-        load_g[rows] = loads["groups"].to_numpy(dtype=np.int64)
-        load_m[rows] = loads["mentees"].to_numpy(dtype=np.int64)
-    may_lead = np.ones(roster.n, dtype=bool) if roster.role is None else roster.role != 0
-    line = _reporting_line(roster)
-    out, uncovered = [], []
-    for _, g in groups.iterrows():
-        members = roster.rows_of(list(g["members"]), "grouping.groups.members")
-        leaders = roster.rows_of(list(g["facilitators"]), "grouping.groups.facilitators")
-        inside = set(members.tolist()) | set(leaders.tolist())
-        topic = str(g["topic"])
-        has = multi.matrix[:, topic_col[topic]] if topic in topic_col else np.zeros(roster.n,
-                                                                                   dtype=bool)
-        spare_g = cap_g - load_g
-        spare_m = cap_m - load_m
-        ok = has & may_lead & (spare_g >= 1) & (spare_m >= len(members))
-        blocked = set().union(*(line[i] for i in inside)) | inside if inside else set()
-        cands = [i for i in np.flatnonzero(ok).tolist() if i not in blocked]
-        cands.sort(key=lambda i: (load_g[i], -spare_m[i], str(roster.ids[i])))
-        if not cands:
-            uncovered.append(g["group"])
-        for rank, i in enumerate(cands[:k], start=1):
-            out.append({"group": g["group"], "topic": topic, "rank": rank, "id": roster.ids[i],
-                        "spare_groups": int(spare_g[i]), "spare_mentees": int(spare_m[i])})
-    table = pd.DataFrame(out, columns=["group", "topic", "rank", "id", "spare_groups",
-                                       "spare_mentees"])
-    table.attrs["uncovered"] = uncovered
-    return table

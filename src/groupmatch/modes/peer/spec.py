@@ -1,60 +1,37 @@
-"""Modes: what kind of groups to form, their sizes, and the terms that shape them."""
+"""Peer groups: self-managed groups, everybody placed, sizes within bounds, terms optimised."""
 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from .exceptions import InputError
-from .terms.base import Term, weights_to_int
-from .terms.rules import SizeBounds
+from ..._validation import check_int, check_range
+from ...exceptions import InputError
+from ...problem import Problem, make_problem
+from ...roster import check_roster
+from ...terms.base import Term
+from ...terms.roles import RoleTerm
+from ..base import Mode, RematchRequest
 
-__all__ = ["PeerGroups", "Problem"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ...result import Grouping, RematchedGrouping
+    from ...roster import Roster
+    from ...settings import SolveSettings
+    from ...terms.base import Violation
+
+__all__ = ["PeerGroups"]
 
 SizeArg = int | tuple[int, int] | Sequence[tuple[int, int]]
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
 @dataclass(frozen=True)
-class Problem:
-    """A mode resolved against a roster: group bounds and the full list of terms.
-
-    Built by the engine; users rarely need it.
-    """
-
-    lo: np.ndarray
-    hi: np.ndarray
-    terms: tuple[Term, ...]
-    weights: tuple[int, ...]  # integer objective weight per term, 0 for hard rules
-
-    @property
-    def n_groups(self) -> int:
-        return len(self.lo)
-
-    def soft_values(self, roster, assignment: np.ndarray, n_groups: int | None = None):
-        """``{label: (weight, per-group values)}`` for every soft term: the one place the
-        objective is computed with numpy (score, the search and the result all use it)."""
-        g = self.n_groups if n_groups is None else n_groups
-        return {
-            t.label: (w, t.group_values(roster, assignment, g))
-            for t, w in zip(self.terms, self.weights, strict=True)
-            if not t.hard
-        }
-
-    def objective(self, roster, assignment: np.ndarray) -> int:
-        """Σ weight × value over soft terms, the integers CP-SAT maximises."""
-        return sum(w * int(v.sum()) for w, v in self.soft_values(roster, assignment).values())
-
-
-@dataclass(frozen=True)
-class PeerGroups:
+class PeerGroups(Mode):
     """Self-managed peer groups: everybody placed, sizes within bounds, terms optimised.
 
     Parameters
@@ -79,7 +56,7 @@ class PeerGroups:
     size: SizeArg = (4, 6)
     terms: Sequence[Term] = ()
     groups: int | None = None
-    kind: str = field(default="peer", init=False)
+    kind: ClassVar[str] = "peer"
 
     def __post_init__(self):
         object.__setattr__(self, "terms", tuple(self.terms))
@@ -89,15 +66,17 @@ class PeerGroups:
                     f"PeerGroups(terms=...) takes groupmatch terms such as gm.Diversity(...); "
                     f"got {t!r}."
                 )
+            if isinstance(t, RoleTerm):
+                raise InputError(
+                    f"{t.label} is about facilitators or mentors, which peer groups do not "
+                    "have; use it with gm.FacilitatedGroups or gm.TeamMentoring.")
         labels = [t.label for t in self.terms]
         dup = {lab for lab in labels if labels.count(lab) > 1}
         if dup:
             raise InputError(f"Terms {sorted(dup)} appear twice; give each term once.")
         self._bounds_list()  # validate shape early
-        if self.groups is not None and (not _is_int(self.groups) or self.groups < 1):
-            raise InputError(
-                f"PeerGroups(groups=...) must be a positive integer; got {self.groups!r}."
-            )
+        if self.groups is not None:
+            check_int("PeerGroups(groups=...)", self.groups, minimum=1)
 
     def with_terms(self, *terms: Term) -> PeerGroups:
         """A copy with extra terms.
@@ -112,29 +91,22 @@ class PeerGroups:
 
     def _bounds_list(self) -> list[tuple[int, int]] | tuple[int, int]:
         s = self.size
-        if _is_int(s):
-            pair = (int(s), int(s))
-        elif isinstance(s, tuple) and len(s) == 2 and all(_is_int(v) for v in s):
-            pair = (int(s[0]), int(s[1]))
-        elif isinstance(s, Sequence) and len(s) > 0 and all(
-            isinstance(p, Sequence) and len(p) == 2 and all(_is_int(v) for v in p) for p in s
-        ):
-            out = [(int(a), int(b)) for a, b in s]
-            for a, b in out:
-                if a < 0 or b < max(a, 1):
-                    raise InputError(f"Each group size range must satisfy 0 <= min <= max, "
-                                     f"max >= 1; got ({a}, {b}).")
-            return out
-        else:
-            raise InputError(
-                f"size must be an int, a (min, max) pair or a list of (min, max) pairs; got {s!r}."
-            )
-        if pair[0] < 1 or pair[1] < pair[0]:
-            raise InputError(f"size must satisfy 1 <= min <= max; got {pair}.")
-        return pair
+        if (isinstance(s, Sequence) and not isinstance(s, str) and len(s) > 0
+                and all(isinstance(p, Sequence) for p in s)):  # one range per group
+            return [check_range(f"PeerGroups(size=...) range {k}", p, minimum=0)
+                    for k, p in enumerate(s)]
+        return check_range("PeerGroups(size=...)", s, minimum=1)
 
     def resolve(self, n: int) -> Problem:
         """Group bounds for ``n`` people; raise InputError if the sizes cannot hold them."""
+        return make_problem(*self._group_bounds(n), self.terms)
+
+    def problem(self, roster: Roster) -> Problem:
+        """Resolve against a roster and validate every term (once, before any work)."""
+        check_roster(roster)
+        return make_problem(*self._group_bounds(roster.n), self.terms, roster)
+
+    def _group_bounds(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         b = self._bounds_list()
         if isinstance(b, list):
             lo = np.array([a for a, _ in b], dtype=np.int64)
@@ -168,11 +140,55 @@ class PeerGroups:
                 f"The group sizes cannot partition {n} people: the groups hold between "
                 f"{lo.sum()} and {hi.sum()}. Change size or the number of groups."
             )
-        lo.setflags(write=False)
-        hi.setflags(write=False)
-        sizes = SizeBounds(lo=tuple(lo.tolist()), hi=tuple(hi.tolist()))
-        terms = (sizes, *self.terms)
-        soft = [t for t in terms if not t.hard]
-        ints = iter(weights_to_int([float(t.weight) for t in soft], [t.label for t in soft]))
-        weights = tuple(0 if t.hard else next(ints) for t in terms)
-        return Problem(lo=lo, hi=hi, terms=terms, weights=weights)
+        return lo, hi
+
+    # -- the Mode protocol: each verb lives in its own module of this package ------------------
+    def solve(self, roster: Roster, settings: SolveSettings) -> Grouping:
+        from .solve import solve_peer
+
+        return solve_peer(roster, self, settings)
+
+    def rematch(self, previous, roster: Roster, request: RematchRequest,
+                settings: SolveSettings) -> RematchedGrouping:
+        from .rematch import rematch_peer
+
+        return rematch_peer(previous, roster, self, request, settings)
+
+    def score(self, roster: Roster, assignment) -> dict[str, int]:
+        return self.problem(roster).score(roster, assignment)
+
+    def check(self, roster: Roster, assignment) -> list[Violation]:
+        return self.problem(roster).check(roster, assignment)
+
+    def summary_lines(self, grouping: Grouping, *, show=(), needs: str | None = None,
+                      limit: int = 0) -> list[str]:
+        from .report import summary_lines
+
+        return summary_lines(grouping, show=show, needs=needs, limit=limit)
+
+    def evaluated(self, roster: Roster, table, record: dict) -> Grouping:
+        from ...problem import as_assignment
+        from ...result import Status
+        from .report import make_grouping
+
+        problem = self.problem(roster)
+        a = as_assignment(roster, problem, table)
+        return make_grouping(roster, self, problem, a, Status.FEASIBLE, None, 0.0, record)
+
+    def violated_needs(self, grouping: Grouping) -> pd.DataFrame:
+        from ...audit import violated_needs
+
+        return violated_needs(grouping._roster, grouping._plan, grouping._array)
+
+    def explain(self, grouping: Grouping, group: int, *,
+                include_sensitive: bool = False) -> pd.DataFrame:
+        from .explain import explain_group
+
+        return explain_group(grouping, group, include_sensitive=include_sensitive)
+
+    def explain_person(self, grouping: Grouping, person, *, alternatives: int = 3,
+                       include_sensitive: bool = False) -> pd.DataFrame:
+        from .explain import explain_person
+
+        return explain_person(grouping, person, alternatives=alternatives,
+                              include_sensitive=include_sensitive)

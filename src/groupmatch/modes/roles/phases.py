@@ -8,21 +8,11 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-__all__ = ["role_solver", "solve_in_phases", "Phases"]
+from ...engine.cpsat import new_solver
 
+__all__ = ["solve_in_phases", "Phases"]
 
-def role_solver(time_limit, seed, workers, deterministic) -> cp_model.CpSolver:
-    """A CP-SAT solver on a wall-clock limit, or one worker on a work budget (deterministic)."""
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.random_seed = int(seed) % (2**31)
-    if deterministic:
-        p.num_workers = 1
-        p.max_deterministic_time = max(time_limit, 0.05)
-    else:
-        p.num_workers = workers
-        p.max_time_in_seconds = max(time_limit, 0.05)
-    return solver
+MIN_SECONDS = 0.05  # a phase's floor: a role model always gets a moment to answer
 
 
 @dataclass
@@ -42,11 +32,10 @@ class Phases:
 
 
 def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]], decision,
-                    *, time_limit: float, shares: Sequence[float],
-                    retries: Sequence[int], seed, workers, deterministic) -> Phases:
+                    *, settings, shares: Sequence[float], retries: Sequence[int]) -> Phases:
     """Optimise ``steps`` (``("max" | "min", expression)``) in order on ``model``.
 
-    Each phase gets ``share × time_limit`` and, when it ends without an answer, up to
+    Each phase gets ``share × settings.time_limit`` and, when it ends without an answer, up to
     ``retries`` more tries with doubled time (out of time is not infeasible). An answer holds
     its phase's value, and hints the next phase with every ``decision`` variable. A later
     phase that finds nothing keeps the earlier answer. Constant steps are skipped; with none
@@ -58,7 +47,8 @@ def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]]
             continue
         (model.maximize if sense == "max" else model.minimize)(expr)
         for extra in range(tries):
-            solver = role_solver(time_limit * share * 2**extra, seed, workers, deterministic)
+            solver = new_solver(settings.with_time(settings.time_limit * share * 2**extra),
+                                min_seconds=MIN_SECONDS)
             status = solver.solve(model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
                 break
@@ -75,7 +65,7 @@ def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]]
         best = solver
     if best is None and not statuses:  # nothing to optimise: any valid answer
         model.clear_objective()
-        solver = role_solver(time_limit, seed, workers, deterministic)
+        solver = new_solver(settings, min_seconds=MIN_SECONDS)
         status = solver.solve(model)
         statuses.append(solver.status_name(status))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,40 +1,22 @@
 """What facilitated groups and team mentoring share: who may play which role, reporting lines,
-capacities, role terms, pinned sub-problem members and the membership tables of the result."""
+capacities, the role plan (members and leaders per group) and the membership tables."""
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from .._validation import check_weight
-from ..exceptions import InputError
-from ..roster import ROLES
-from ..terms.base import ModelContext, Term, Violation, weights_to_int
+from ...exceptions import InputError
+from ...roster import ROLES
+from ...terms.base import Violation
 
-__all__ = ["RoleSpec", "RoleTerm", "BalanceLoad", "RolePlan", "people_in_roles", "reporting_lines",
-           "capacities", "check_range", "memberships_from"]
+__all__ = ["RolePlan", "people_in_roles", "reporting_lines", "capacities",
+           "memberships_from", "membership_table", "nobody_lost"]
 
 MENTEE, MENTOR, BOTH = (ROLES.index(r) for r in ("mentee", "mentor", "both"))
-
-
-def check_range(name: str, value, minimum: int = 0) -> tuple[int, int]:
-    """A ``(min, max)`` pair of integers (an int means exactly that many)."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        value = (int(value), int(value))
-    if (not isinstance(value, Sequence) or len(value) != 2
-            or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
-                       for v in value)):
-        raise InputError(f"{name} must be an int or a (min, max) pair of ints; got {value!r}.")
-    lo, hi = int(value[0]), int(value[1])
-    if lo < minimum or hi < max(lo, 1):
-        raise InputError(f"{name} must satisfy {minimum} <= min <= max and max >= 1; "
-                         f"got ({lo}, {hi}).")
-    return lo, hi
 
 
 def people_in_roles(roster) -> tuple[np.ndarray, np.ndarray]:
@@ -105,13 +87,6 @@ def nobody_lost(roster, table: pd.DataFrame) -> list[Violation]:
                       f"(first: {roster.ids[lost[0]]})")]
 
 
-def run_settings(time_limit, random_state, seed, workers, deterministic, method) -> dict:
-    """What a role-mode solve records for reproducing it (``Grouping.settings``)."""
-    return {"time_limit": float(time_limit), "random_state": random_state, "seed": seed,
-            "workers": 1 if deterministic else workers, "deterministic": deterministic,
-            "method": method}
-
-
 @dataclass
 class RolePlan:
     """A role-mode answer in roster rows: per group its members (mentees / team members), its
@@ -133,86 +108,3 @@ class RolePlan:
             groups[lead] += 1
             mentees[lead] += len(mem)
         return groups, mentees
-
-
-class RoleSpec:
-    """What facilitated groups and team mentoring share as specs: one integer weight scale."""
-
-    terms: tuple
-
-    @property
-    def weights(self) -> tuple[int, ...]:
-        """Integer weight per term, aligned with ``terms`` (0 for hard rules), as in Problem."""
-        w = self.weight_of()
-        return tuple(w.get(t.label, 0) for t in self.terms)
-
-    def weight_of(self) -> dict[str, int]:
-        """Integer weight per soft term label (one scale for mentee and role terms)."""
-        soft = [t for t in self.terms if not t.hard]
-        ints = weights_to_int([float(t.weight) for t in soft], [t.label for t in soft])
-        return dict(zip([t.label for t in soft], ints, strict=True))
-
-
-class RoleTerm(Term):
-    """A term about the leaders of role groups (facilitators, mentors), scored on a RolePlan.
-
-    ``encode_roles(model, data)`` adds it to the role model (``data`` is a dict the mode fills:
-    ``load`` IntVars per mentor row, and mode-specific entries) and returns its objective
-    expression; ``plan_values(roster, plan)`` returns its per-group (or one-element) values.
-    """
-
-    modes: ClassVar[tuple[str, ...]] = ("facilitated", "team")
-
-    def encode(self, ctx: ModelContext):
-        raise InputError(f"{self.label} applies to facilitated groups or team mentoring, "
-                         "not to peer groups.")
-
-    def encode_roles(self, model, data: dict):
-        raise NotImplementedError
-
-    def plan_values(self, roster, plan: RolePlan, data: dict) -> np.ndarray:
-        raise NotImplementedError
-
-    def explain_plan(self, roster, plan: RolePlan, data: dict, group: int) -> dict:
-        return {}
-
-
-@dataclass(frozen=True)
-class BalanceLoad(RoleTerm):
-    """Spread the load across facilitators or mentors so the most popular are not burnt out.
-
-    Value: ``-Σ_f load_f²`` over leaders, with ``load_f`` the number of mentees (facilitated
-    groups) or team members (team mentoring) they take. Among plans placing the same people,
-    it prefers many moderately loaded leaders to a few heavily loaded ones.
-
-    Examples
-    --------
-    >>> import groupmatch as gm
-    >>> gm.BalanceLoad(weight=2).label
-    'balance_load'
-    """
-
-    def __post_init__(self):
-        check_weight("weight", self.weight)
-
-    @property
-    def label(self) -> str:
-        return "balance_load"
-
-    def encode_roles(self, model, data: dict):
-        parts = []
-        for f, load in data["load"].items():
-            cap = data["load_cap"][f]
-            sq = model.new_int_var(0, cap * cap, f"load_sq[{f}]")
-            model.add_element(load, [k * k for k in range(cap + 1)], sq)
-            parts.append(sq)
-        return -sum(parts) if parts else 0
-
-    def plan_values(self, roster, plan, data):
-        _, mentees = plan.loads(roster.n)
-        return np.array([-int((mentees ** 2).sum())], dtype=np.int64)
-
-    def explain_plan(self, roster, plan, data, group):
-        _, mentees = plan.loads(roster.n)
-        lead = plan.leaders[group]
-        return {"leader_loads": {str(roster.ids[f]): int(mentees[f]) for f in lead}}

@@ -1,0 +1,247 @@
+"""The front door: ``solve``, ``rematch``, ``score`` and ``check``.
+
+Each validates its settings once (a frozen :class:`~groupmatch.settings.SolveSettings`) and calls
+the spec's own method; it never asks which mode it holds.
+
+**One way to fail.** ``solve`` and ``rematch`` return a :class:`~groupmatch.result.Grouping` for
+every outcome of the problem itself: OPTIMAL or FEASIBLE with groups, INFEASIBLE when the rules
+are proven impossible (counting checks with their numbers, a CP-SAT proof, ``strict=True`` in the
+role modes, ``max_moves`` too small), NO_SOLUTION when the limit ended first. They raise only for
+malformed input (:class:`~groupmatch.exceptions.InputError`). Call
+:meth:`~groupmatch.result.Grouping.raise_for_status` to turn a failure into
+:class:`~groupmatch.exceptions.InfeasibleError` or :class:`~groupmatch.exceptions.NoSolutionError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from ._random import RandomState
+from ._validation import check_int
+from .exceptions import InfeasibleError, InputError, NoSolutionError
+from .modes.base import Mode, RematchRequest
+from .problem import Problem
+from .result import Grouping, RematchedGrouping, Status
+from .roster import check_roster
+from .settings import SolveSettings
+from .terms.base import Violation
+
+__all__ = ["solve", "rematch", "score", "check"]
+
+REMATCH_METHODS = ("auto", "whole", "windows")
+
+
+def _check_spec(spec, *, resolved: bool = False) -> Mode:
+    """The spec, or InputError; ``resolved`` also accepts a resolved Problem (score, check)."""
+    if not (isinstance(spec, Mode) or resolved and isinstance(spec, Problem)):
+        raise InputError(f"Expected a mode such as gm.PeerGroups(...), gm.FacilitatedGroups(...) "
+                         f"or gm.TeamMentoring(...); got {type(spec).__name__}.")
+    return spec
+
+
+def solve(
+    roster,
+    spec,
+    *,
+    time_limit: float = 10.0,
+    random_state: RandomState = 0,
+    workers: int | None = None,
+    deterministic: bool = False,
+    progress: Callable[[dict], None] | None = None,
+    method: str = "auto",
+) -> Grouping:
+    """Form groups: validate, pre-check, solve, and return a :class:`Grouping`.
+
+    Parameters
+    ----------
+    roster : Roster
+    spec : PeerGroups, FacilitatedGroups or TeamMentoring
+        The mode, sizes and terms.
+    time_limit : float
+        Seconds of search (wall clock). With ``deterministic=True`` it is a work budget in
+        CP-SAT deterministic seconds plus a matching local-search budget instead.
+    random_state : int, Generator or None
+        Seed. The default 0 makes runs auditable; pass an int for reproducible output.
+    workers : int, optional
+        Parallel workers, default the machine's cores: CP-SAT workers, and independent
+        searches on threads for a user distance matrix (the dense kernel).
+    deterministic : bool
+        One worker and work budgets instead of wall-clock limits: same input, seed and limits
+        give the same Grouping.
+    progress : callable, optional
+        Called with dicts ``{"event", "objective", "bound", "elapsed"}`` on each improvement.
+    method : {"auto", "exact", "search"}
+        Force the exact model or the scalable search (peer groups).
+
+    Returns
+    -------
+    Grouping
+        Check ``status`` or call ``raise_for_status()``: a proven infeasibility is a status
+        (INFEASIBLE, with ``message`` and ``conflicts``), not an exception.
+
+    Examples
+    --------
+    >>> import pandas as pd, groupmatch as gm
+    >>> df = pd.DataFrame({"id": list("abcdef"), "department": list("xxxyyy")})
+    >>> roster = gm.Roster.from_frame(df)
+    >>> spec = gm.PeerGroups(size=3, terms=[gm.Diversity("department")])
+    >>> g = gm.solve(roster, spec, time_limit=5)
+    >>> g.status.name, g.objective
+    ('OPTIMAL', 4)
+    """
+    t0 = time.perf_counter()
+    settings = SolveSettings.of(time_limit=time_limit, random_state=random_state,
+                                workers=workers, deterministic=deterministic, progress=progress,
+                                method=method)
+    check_roster(roster)
+    spec = _check_spec(spec)
+    try:
+        return spec.solve(roster, settings)
+    except (InfeasibleError, NoSolutionError) as error:
+        return _failed(Grouping, roster, spec, error, settings, t0)
+
+
+def rematch(
+    previous,
+    roster,
+    spec,
+    *,
+    joiners=None,
+    leavers=None,
+    max_moves: int | None = None,
+    time_limit: float = 30.0,
+    random_state: RandomState = 0,
+    workers: int | None = None,
+    deterministic: bool = False,
+    method: str = "auto",
+) -> RematchedGrouping:
+    """Update a running grouping for joiners and leavers, moving as few people as possible.
+
+    Groups are kept; joiners are placed; groups that fell below their minimum are refilled;
+    people whose group now breaks a hard rule (a new manager, a new ``CannotGroup`` pair) are
+    moved. The number of groups is the spec's for the new roster (so ``gm.check(roster, spec,
+    result)`` holds): when it drops, the groups with the fewest remaining members are dissolved;
+    when it grows, new groups are opened. To keep the previous number whatever the roster, pass
+    a spec with ``groups=len(previous.groups)``.
+    Without ``max_moves`` the fewest people move, and among the groupings with that many moves
+    the objective is maximised. With ``max_moves`` at most that many people move and, on the
+    single-model path (small programmes), the objective is maximised within that budget, so
+    spare moves may improve quality; on the window path (large programmes) it is a cap on the
+    fewest-moves repair.
+
+    Parameters
+    ----------
+    previous : Grouping or DataFrame
+        The current groups (``id``, ``group``).
+    roster : Roster
+        The new roster: joiners included, leavers absent (or listed in ``leavers``).
+    spec : PeerGroups or FacilitatedGroups
+        Sizes, objectives and rules (the same as before, or updated). Facilitated groups
+        have their own repair: lost facilitators are replaced, groups may close, joiners fill
+        places; fewest moves first, then most mentees placed; ``moves`` also lists
+        ``facilitator``, ``released`` and ``placed`` rows, and ``unplaced`` for continuing
+        mentees who lost their place (a move).
+    joiners : list of ids, optional
+        New people; by default every roster id not in ``previous``.
+    leavers : list of ids, optional
+        People leaving; by default every id of ``previous`` not in the roster. Leavers still
+        in the roster are dropped from it.
+    max_moves : int, optional
+        A hard cap on moved people (joiners placed and leavers removed do not count).
+    time_limit : float
+        Seconds in total.
+    random_state, workers, deterministic
+        As in :func:`groupmatch.solve`.
+    method : {"auto", "whole", "windows"}
+        One exact model over everybody (small programmes), or repair windows (large ones).
+
+    Returns
+    -------
+    RematchedGrouping
+        A Grouping whose groups keep their previous numbers, with ``moves`` (``id, from, to,
+        kind, reason``) and ``settings["moves"]``, the number of people moved. When no
+        grouping keeps the rules within ``max_moves`` its status is INFEASIBLE (the message
+        says so; ``raise_for_status()`` raises); NO_SOLUTION when the limit ended first.
+
+    Examples
+    --------
+    >>> import pandas as pd, groupmatch as gm
+    >>> df = pd.DataFrame({"id": list("abcdefgh"), "department": list("xxyyxxyy")})
+    >>> spec = gm.PeerGroups(size=(3, 5), terms=[gm.Diversity("department")])
+    >>> before = gm.solve(gm.Roster.from_frame(df), spec)
+    >>> now = gm.Roster.from_frame(pd.concat([df[df.id != "a"],
+    ...                            pd.DataFrame({"id": ["z"], "department": ["x"]})]))
+    >>> after = gm.rematch(before, now, spec)
+    >>> after.settings["moves"], sorted(after.moves["kind"])
+    (0, ['joined', 'left'])
+    """
+    t0 = time.perf_counter()
+    if method not in REMATCH_METHODS:
+        raise InputError(f"method must be 'auto', 'whole' or 'windows'; got {method!r}.")
+    if max_moves is not None:
+        max_moves = check_int("max_moves", max_moves, minimum=0)
+    settings = SolveSettings.of(time_limit=time_limit, random_state=random_state,
+                                workers=workers, deterministic=deterministic)
+    check_roster(roster)
+    spec = _check_spec(spec)
+    request = RematchRequest(joiners, leavers, max_moves, method)
+    try:
+        return spec.rematch(previous, roster, request, settings)
+    except (InfeasibleError, NoSolutionError) as error:
+        return _failed(RematchedGrouping, roster, spec, error, settings, t0,
+                       moves=pd.DataFrame({"id": [], "from": pd.array([], "Int64"),
+                                           "to": pd.array([], "Int64"), "kind": [],
+                                           "reason": []}))
+
+
+def score(roster, spec, assignment) -> dict[str, int]:
+    """The objective of an assignment, per term (weighted) and in total.
+
+    The numbers are the same integers the solver maximises, so
+    ``score(...)["total"] == grouping.objective`` for any grouping groupmatch returns.
+
+    Examples
+    --------
+    >>> import pandas as pd, groupmatch as gm
+    >>> df = pd.DataFrame({"id": list("abcd"), "department": list("xxyy")})
+    >>> r = gm.Roster.from_frame(df)
+    >>> spec = gm.PeerGroups(size=2, terms=[gm.Diversity("department")])
+    >>> gm.score(r, spec, [0, 1, 0, 1])
+    {'diversity[department]': 2, 'total': 2}
+    """
+    check_roster(roster)
+    return _check_spec(spec, resolved=True).score(roster, assignment)
+
+
+def check(roster, spec, assignment) -> list[Violation]:
+    """Every hard rule the assignment breaks; ``[]`` when it keeps them all.
+
+    Examples
+    --------
+    >>> import pandas as pd, groupmatch as gm
+    >>> df = pd.DataFrame({"id": list("abcd"), "manager_id": [None, "a", "a", "b"]})
+    >>> r = gm.Roster.from_frame(df)
+    >>> spec = gm.PeerGroups(size=2, terms=[gm.NotWithManager()])
+    >>> [v.rule for v in gm.check(r, spec, [0, 0, 1, 1])]
+    ['NotWithManager']
+    >>> gm.check(r, spec, [0, 1, 1, 0])
+    []
+    """
+    check_roster(roster)
+    return _check_spec(spec, resolved=True).check(roster, assignment)
+
+
+def _failed(kind, roster, spec, error, settings, t0, **extra):
+    """The Grouping of a solve or re-match that ended without groups (the error's status)."""
+    status = Status.INFEASIBLE if isinstance(error, InfeasibleError) else Status.NO_SOLUTION
+    assignments = pd.DataFrame({
+        "id": roster.ids, "group": pd.array([None] * roster.n, dtype="Int64"),
+        "reason": [f"not grouped: {status.value}"] * roster.n,
+    })
+    return kind(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
+                None, None, None, {}, time.perf_counter() - t0, settings.record(), roster, spec,
+                None, None, str(error),
+                tuple(getattr(error, "conflicts", ())), **extra)

@@ -1,0 +1,64 @@
+"""Team mentoring resolved against a roster: teams, eligible mentors, capacities, shortages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...exceptions import InputError
+from ..roles.plan import capacities, people_in_roles, reporting_lines
+from .terms import topic_matrix
+
+__all__ = ["TeamSetup"]
+
+
+@dataclass
+class TeamSetup:
+    spec: object  # the TeamMentoring it resolves
+    roster: object
+    team_of: np.ndarray
+    members: list[np.ndarray]
+    may_lead: np.ndarray
+    cap_groups: np.ndarray
+    mmin: int
+    mmax: int
+
+    @classmethod
+    def of(cls, roster, spec) -> TeamSetup:
+        if roster.team is None:
+            raise InputError("Team mentoring needs a team column; the roster has none. Pass "
+                             "Roster.from_frame(..., team='your_team_column').")
+        topic_matrix(roster, "expertise")
+        codes = np.asarray(roster.team.codes, dtype=np.int64)
+        members = [np.flatnonzero(codes == k) for k in range(len(roster.team.categories))]
+        _, may_lead = people_in_roles(roster)
+        cap_groups, _ = capacities(roster, spec.capacity)
+        expertise = topic_matrix(roster, "expertise")
+        lead = may_lead & expertise.any(axis=1) & (cap_groups > 0)
+        mmin, mmax = spec.mentor_range
+        for t in spec.terms:
+            t.validate(roster, 0)
+        return cls(spec, roster, codes, members, lead, cap_groups, mmin, mmax)
+
+    def blocked(self, k: int) -> set[int]:
+        rows = self.members[k]
+        lines = reporting_lines(self.roster, rows.tolist())
+        return set().union(*lines.values()) if lines else set()
+
+    def shortage(self) -> str:
+        teams = sum(1 for m in self.members if len(m))
+        seats = int(self.cap_groups[self.may_lead].sum())
+        if seats >= teams * self.mmin:
+            return ""
+        return (f"{teams} teams need at least {self.mmin} mentor{'s' if self.mmin > 1 else ''} "
+                f"each; the {int(self.may_lead.sum())} mentors can take {seats} teams in total")
+
+    def why_unserved(self, k: int, short: str) -> str:
+        name = self.roster.team.categories[k]
+        free = self.may_lead.copy()
+        free[list(self.blocked(k))] = False
+        if free.sum() < self.mmin:
+            return (f"team {name}: only {int(free.sum())} mentors are outside the team and its "
+                    f"reporting lines; it needs {self.mmin}")
+        return f"team {name}: {short or 'mentor capacity is used by other teams'}"
