@@ -29,345 +29,27 @@ first moved 0 and placed more, both phases optimal in 11 s).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
-from ...exceptions import InfeasibleError, InputError, NoSolutionError
+from ...exceptions import InfeasibleError, NoSolutionError
 from ...result import Grouping, RematchedGrouping, Status
-from ...roster import _keys
-from ...terms.base import ModelContext
 from ..roles.grouping import role_grouping
-from ..roles.phases import solve_in_phases
-from ..roles.plan import RolePlan, membership_table, reporting_lines
+from ..roles.plan import RolePlan
 from .plan import conflict_pairs
+from .rematch_inputs import OldGroup, drop_leavers, old_groups, previous_table, row_lookup
+from .rematch_model import RematchModel, Slot, build_model, solve_phases
 from .scoring import mentee_values, role_values, topic_subproblems
 
 __all__ = ["rematch_facilitated"]
 
-NEW_SLOTS_PER_TOPIC = 3  # new groups a topic may open for joiners and people left out
 NOGOOD_ROUNDS = 5  # re-solves that forbid memberships still breaking a hard mentee rule
-PHASE_SHARE = (0.5, 0.5)  # of the time limit: moves, then the rest
-
-
-# ------------------------------------------------------------------------------- inputs
-def _previous_table(previous) -> pd.DataFrame:
-    """id, group, role, topic, reason of the previous facilitated grouping."""
-    table = membership_table(previous, ("id", "group", "role", "topic"),
-                             where="rematch(previous=...) of facilitated groups")
-    if "reason" not in table.columns:
-        table["reason"] = None
-    return table
-
-
-def _row_lookup(roster):
-
-    def rows(ids) -> list[int]:
-        keys = _keys(pd.Series(list(ids), dtype=object)).tolist()
-        return [roster._row_of.get(k, -1) for k in keys]
-
-    return rows
-
-
-def _drop_leavers(roster, table, joiners, leavers):
-    """The roster without listed leavers; the ids of leavers and joiners."""
-    rows = _row_lookup(roster)
-    prev_ids = table["id"].tolist()
-    if leavers is not None:
-        leavers = list(leavers)
-        listed = set(_row_lookup_keys(prev_ids))
-        unknown = [v for v, r, k in zip(leavers, rows(leavers), _row_lookup_keys(leavers),
-                                        strict=True) if r < 0 and k not in listed]
-        if unknown:
-            raise InputError(f"rematch(leavers=...) names {unknown[:5]!r}, who are neither in "
-                             "the previous grouping nor in the roster.")
-        present = sorted({r for r in rows(leavers) if r >= 0})
-        if present:
-            roster = roster.take(np.setdiff1d(np.arange(roster.n), present))
-            rows = _row_lookup(roster)
-    prev_rows = rows(prev_ids)
-    gone = sorted({v for v, r in zip(prev_ids, prev_rows, strict=True) if r < 0}, key=str)
-    in_prev = np.zeros(roster.n, dtype=bool)
-    in_prev[[r for r in prev_rows if r >= 0]] = True
-    if joiners is None:
-        joined = np.flatnonzero(~in_prev)
-    else:
-        joined = np.asarray(roster.rows_of(list(joiners), "rematch(joiners=...)"))
-        already = [roster.ids[r] for r in joined.tolist() if in_prev[r]]
-        if already:
-            raise InputError(f"rematch(joiners=...) names {already[:5]!r}, who are already in "
-                             "the previous grouping; joiners are people new to the programme.")
-    return roster, gone, joined
-
-
-def _row_lookup_keys(ids) -> list:
-
-    return _keys(pd.Series(list(ids), dtype=object)).tolist()
-
-
-# ------------------------------------------------------------------------------- the state
-@dataclass
-class _OldGroup:
-    """A previous group on the new roster."""
-
-    label: object
-    number: int
-    topic: int  # -1: the topic is no longer known
-    topic_name: str
-    members: list[int]  # continuing mentees present in the new roster
-    kept: list[int]  # facilitators who stay
-    lost_leaders: list[str] = field(default_factory=list)  # ids of facilitators who left
-    released: dict = field(default_factory=dict)  # facilitator row -> why they no longer lead
-    lost_members: int = 0
-
-
-def _old_groups(roster, s, table) -> tuple[list[_OldGroup], dict]:
-    """The previous groups, their continuing members and the facilitators who may stay."""
-    rows = _row_lookup(roster)
-    table = table.assign(row=rows(table["id"].tolist()))
-    placed = table[table["group"].notna()]
-    labels = sorted(placed["group"].unique().tolist(), key=lambda v: (str(type(v)), v))
-    ints = all(isinstance(v, (int, np.integer)) for v in labels)
-    vocab = {t: k for k, t in enumerate(roster.topics)}
-    out, home = [], {}
-    led = np.zeros(roster.n, dtype=np.int64)
-    for k, label in enumerate(labels):
-        part = placed[placed["group"] == label]
-        names = part["topic"].dropna().unique().tolist()
-        name = str(names[0]) if names else "?"
-        t = vocab.get(name, -1) if len(names) == 1 else -1
-        mentees = part[part["role"] == "mentee"]
-        leaders = part[part["role"] == "facilitator"]
-        g = _OldGroup(label, int(label) if ints else k, t, name, [], [])
-        g.lost_members = int((mentees["row"] < 0).sum())
-        g.lost_leaders = [str(v) for v in leaders.loc[leaders["row"] < 0, "id"]]
-        for i in mentees.loc[mentees["row"] >= 0, "row"].tolist():
-            g.members.append(int(i))
-            home.setdefault(int(i), []).append(len(out))
-        for f in leaders.loc[leaders["row"] >= 0, "row"].tolist():
-            f = int(f)
-            if t < 0 or not (s.leader[f] and s.expertise[f, t]):
-                g.released[f] = (f"no longer a facilitator with expertise in {name!r} "
-                                 "(or no longer has capacity)")
-            elif len(g.kept) >= s.fmax:
-                g.released[f] = f"the group has the most facilitators allowed ({s.fmax})"
-            elif led[f] >= s.cap_groups[f]:
-                g.released[f] = f"their capacity is now {s.cap_groups[f]} group(s)"
-            else:
-                g.kept.append(f)
-                led[f] += 1
-        out.append(g)
-    return out, home
-
-
-# ------------------------------------------------------------------------------- the model
-@dataclass
-class _Slot:
-    """A group of the model: a previous group (``old`` set) or a new one for a topic."""
-
-    topic: int
-    kept: list[int]
-    old: _OldGroup | None = None
-
-
-@dataclass
-class _Model:
-    model: cp_model.CpModel
-    slots: list[_Slot]
-    x: dict  # (mentee row, slot) -> BoolVar
-    y: dict  # (facilitator row, slot) -> BoolVar
-    open: list
-    size: list
-    placed: dict  # row -> BoolVar
-    moved: dict  # continuing row -> BoolVar (or constant 1: a move is forced)
-    forced: dict  # continuing row -> {old group index: why it cannot stay}
-    moves: object  # phase 1: minimised
-    rest: object  # phase 2: people placed, then fewest facilitator changes and new groups
-
-
-def _build(roster, s, old: list[_OldGroup], home: dict, joined: np.ndarray, conflicts,
-           hard_rules, max_moves, nogoods) -> _Model:
-    m = cp_model.CpModel()
-    n = roster.n
-    joiner = np.zeros(n, dtype=bool)
-    joiner[joined] = True
-    lines = reporting_lines(roster, np.flatnonzero(s.mentee).tolist())
-    slots = [_Slot(g.topic, list(g.kept), g) for g in old]
-    # people without a place: joiners, people left out before, members of unknown-topic groups
-    placed_before = {i for i, gs in home.items() if any(old[k].topic >= 0 for k in gs)}
-    free = [i for i in np.flatnonzero(s.mentee).tolist() if i not in placed_before]
-    demand = np.zeros(len(roster.topics), dtype=np.int64)
-    for i in free:
-        demand += s.needs[i]
-    for t in np.flatnonzero(demand >= s.lo).tolist():
-        experts = np.flatnonzero(s.leader & s.expertise[:, t])
-        for _ in range(min(NEW_SLOTS_PER_TOPIC, int(demand[t]) // s.lo, len(experts) // s.fmin)):
-            slots.append(_Slot(t, []))
-    by_topic: dict[int, list[int]] = {}
-    for k, sl in enumerate(slots):
-        if sl.topic >= 0:
-            by_topic.setdefault(sl.topic, []).append(k)
-    # facilitator candidates for slots short of facilitators
-    y = {}
-    for k, sl in enumerate(slots):
-        if sl.topic < 0 or len(sl.kept) >= s.fmin:
-            continue
-        for f in np.flatnonzero(s.leader & s.expertise[:, sl.topic]).tolist():
-            if f not in sl.kept:
-                y[f, k] = m.new_bool_var(f"y[{f},{k}]")
-    y_of_slot: dict[int, set] = {}
-    for f, k in y:
-        y_of_slot.setdefault(k, set()).add(f)
-    # mentee candidates
-    x, forced = {}, {}
-    free_set = set(free)
-    for i in np.flatnonzero(s.mentee).tolist():
-        mine = home.get(i, [])
-        for t in np.flatnonzero(s.needs[i]).tolist():
-            for k in by_topic.get(t, []):
-                sl = slots[k]
-                if sl.old is None and i not in free_set:
-                    continue  # new groups are for people without a place (a move otherwise)
-                if i in sl.kept or lines[i] & set(sl.kept):
-                    if k in mine:
-                        clash = sorted(lines[i] & set(sl.kept))
-                        forced.setdefault(i, {})[k] = (
-                            f"{roster.ids[clash[0]]} facilitates group {sl.old.number} and is "
-                            "in their reporting line")
-                    continue
-                x[i, k] = m.new_bool_var(f"x[{i},{k}]")
-    for i, ks in home.items():
-        for k in ks:
-            if (i, k) not in x and k not in forced.get(i, {}):
-                t = old[k].topic
-                forced.setdefault(i, {})[k] = (
-                    f"the topic {old[k].topic_name!r} is no longer offered" if t < 0 else
-                    f"no longer needs {old[k].topic_name!r} (or may no longer be mentored)")
-    x_of_slot: dict[int, list[int]] = {}
-    for i, k in x:
-        x_of_slot.setdefault(k, []).append(i)
-    # groups: size bounds, facilitators, reporting lines of new facilitators
-    opened, size = [], []
-    for k, sl in enumerate(slots):
-        o = m.new_bool_var(f"open[{k}]")
-        mem = [x[i, k] for i in x_of_slot.get(k, [])]
-        z = m.new_int_var(0, s.hi, f"size[{k}]")
-        m.add(z == sum(mem))
-        m.add(z >= s.lo * o)
-        m.add(z <= s.hi * o)
-        ys = [y[f, k] for f in y_of_slot.get(k, ())]
-        m.add(len(sl.kept) * o + sum(ys) >= s.fmin * o)
-        m.add(sum(ys) <= max(s.fmax - len(sl.kept), 0) * o)
-        if sl.topic < 0:
-            m.add(o == 0)
-        opened.append(o)
-        size.append(z)
-        if ys:
-            cands = y_of_slot[k]
-            for i in x_of_slot.get(k, []):
-                for f in lines[i] & cands:
-                    m.add(x[i, k] + y[f, k] <= 1)
-    # facilitator capacity (groups and mentees)
-    kept_slots: dict[int, list[int]] = {}
-    for k, sl in enumerate(slots):
-        for f in sl.kept:
-            kept_slots.setdefault(f, []).append(k)
-    y_slots: dict[int, list[int]] = {}
-    for f, k in y:
-        y_slots.setdefault(f, []).append(k)
-    for f in set(kept_slots) | set(y_slots):
-        ks, ys = kept_slots.get(f, []), y_slots.get(f, [])
-        m.add(sum(opened[k] for k in ks) + sum(y[f, k] for k in ys) <= int(s.cap_groups[f]))
-        loads = []
-        for k in ys:
-            load = m.new_int_var(0, s.hi, f"load[{f},{k}]")
-            m.add(load >= size[k] - s.hi * (1 - y[f, k]))
-            loads.append(load)
-        m.add(sum(size[k] for k in ks) + sum(loads) <= int(s.cap_mentees[f]))
-    # mentees: one group per topic, at most max_groups
-    per_person: dict[int, list] = {}
-    for (i, k), v in x.items():
-        per_person.setdefault(i, []).append((k, v))
-    placed = {}
-    for i, pairs in per_person.items():
-        for t in {slots[k].topic for k, _ in pairs}:
-            same = [v for k, v in pairs if slots[k].topic == t]
-            if len(same) > 1:
-                m.add_at_most_one(same)
-        m.add(sum(v for _, v in pairs) <= int(s.max_groups[i]))
-        p = m.new_bool_var(f"placed[{i}]")
-        m.add(p <= sum(v for _, v in pairs))
-        placed[i] = p
-    # pairs the hard mentee rules keep apart
-    for i, j in conflicts:
-        for k in {k for k, _ in per_person.get(i, [])} & {k for k, _ in per_person.get(j, [])}:
-            m.add(x[i, k] + x[j, k] <= 1)
-    _encode_group_rules(m, roster, s, slots, x, by_topic, hard_rules)
-    for k, rows in nogoods:  # exact memberships that still broke a hard mentee rule
-        inside = [x[i, k] for i in rows if (i, k) in x]
-        outside = [x[i, k] for i in x_of_slot.get(k, []) if i not in set(rows)]
-        if len(inside) == len(rows):
-            m.add(sum(inside) - sum(outside) <= len(rows) - 1)
-    # moves: a continuing mentee who loses a previous membership
-    moved = {}
-    for i, ks in home.items():
-        if not s.mentee[i] or forced.get(i):
-            moved[i] = 1
-            continue
-        v = m.new_bool_var(f"moved[{i}]")
-        for k in ks:
-            m.add(v >= 1 - x[i, k])
-        moved[i] = v
-    if max_moves is not None:
-        m.add(sum(moved.values()) <= max_moves)
-    changes = sum(y.values()) + sum(opened[k] for k, sl in enumerate(slots) if sl.old is None)
-    weight = len(y) + len(slots) + 1
-    # hint: everybody stays, previous groups stay open
-    for (i, k), v in x.items():
-        m.add_hint(v, k in home.get(i, []))
-    for k, o in enumerate(opened):
-        m.add_hint(o, slots[k].old is not None and slots[k].topic >= 0)
-    return _Model(m, slots, x, y, opened, size, placed, moved, forced, sum(moved.values()),
-                  weight * sum(placed.values()) - changes)
-
-
-def _encode_group_rules(m, roster, s, slots, x, by_topic, hard) -> None:
-    """Hard mentee rules other than kept-apart pairs (``NoIsolation``, ``CommonSlot``...),
-    encoded by the terms themselves on each topic's sub-roster of candidates, as the topic
-    split scores them. Closed groups are empty, which every such rule allows."""
-    if not hard:
-        return
-    for t, ks in by_topic.items():
-        rows = sorted({i for (i, k) in x if slots[k].topic == t})
-        if not rows:
-            continue
-        local = {i: a for a, i in enumerate(rows)}
-        sub = roster.take(rows)
-        xs = {(local[i], k): v for (i, k), v in x.items() if slots[k].topic == t}
-        switches: dict = {}
-        ctx = ModelContext(m, sub, np.arange(len(rows)), np.asarray(ks), xs, [0] * len(ks),
-                           [s.hi] * len(ks), switches)
-        for term in hard:
-            term.encode(ctx)
-        for lit in switches.values():
-            m.add(lit == 1)
-
-
-def _solve_phases(built: _Model, settings):
-    """Phase 1: fewest moves; 2: most people placed, then fewest facilitator changes.
-    Returns ({var index: value}, statuses) or (None, statuses)."""
-    decision = [*built.x.values(), *built.y.values(), *built.open]
-    out = solve_in_phases(built.model, [("min", built.moves), ("max", built.rest)], decision,
-                          settings=settings, shares=PHASE_SHARE, retries=(3, 3))
-    if out.solver is None:
-        return None, out.statuses
-    return {v.index: out.value(v) for v in decision}, out.statuses
 
 
 # ------------------------------------------------------------------------------- results
-def _numbering(slots: list[_Slot], is_open: list[bool]) -> dict[int, int]:
+def _numbering(slots: list[Slot], is_open: list[bool]) -> dict[int, int]:
     """Slot -> group number: kept groups keep theirs when it still exists; the others (new
     groups last) take the numbers left free."""
     open_slots = [k for k, o in enumerate(is_open) if o]
@@ -384,7 +66,7 @@ def _numbering(slots: list[_Slot], is_open: list[bool]) -> dict[int, int]:
     return out
 
 
-def _closure_reason(roster, s, sl: _Slot, changed_fac: bool) -> str:
+def _closure_reason(roster, s, sl: Slot, changed_fac: bool) -> str:
     g = sl.old
     name = g.topic_name
     if g.topic < 0:
@@ -422,10 +104,10 @@ def rematch_facilitated(previous, roster, spec, request, settings):
     t0 = time.perf_counter()
     joiners, leavers, max_moves = request.joiners, request.leavers, request.max_moves
     time_limit, deterministic = settings.time_limit, settings.deterministic
-    table = _previous_table(previous)
-    roster, gone, joined = _drop_leavers(roster, table, joiners, leavers)
+    table = previous_table(previous)
+    roster, gone, joined = drop_leavers(roster, table, joiners, leavers)
     s = spec.setting(roster)
-    old, home = _old_groups(roster, s, table)
+    old, home = old_groups(roster, s, table)
     conflicts = [tuple(p) for p in conflict_pairs(spec, roster).tolist()]
     hard_other = [t for t in spec.mentee_terms if t.hard and not any(
         c.kind == "conflicts" for c in (t.search_components(roster) or []))]
@@ -441,11 +123,11 @@ def rematch_facilitated(previous, roster, spec, request, settings):
             return RematchedGrouping(**fields_, moves=empty)
     deadline = t0 + time_limit
     for _round in range(NOGOOD_ROUNDS + 1):
-        built = _build(roster, s, old, home, joined, conflicts, hard_other, max_moves, nogoods)
+        built = build_model(roster, s, old, home, joined, conflicts, hard_other, max_moves, nogoods)
         # deterministic mode: a work budget per round, never the clock
         left = (time_limit if deterministic
                 else max(deadline - time.perf_counter(), 1.0))
-        value, statuses = _solve_phases(built, settings.stage(left))
+        value, statuses = solve_phases(built, settings.stage(left))
         if value is None:
             if max_moves is not None:
                 raise InfeasibleError(
@@ -482,7 +164,7 @@ def rematch_facilitated(previous, roster, spec, request, settings):
     return RematchedGrouping(**fields_, moves=moves)
 
 
-def _unchanged(roster, spec, s, table, old: list[_OldGroup], settings, t0):
+def _unchanged(roster, spec, s, table, old: list[OldGroup], settings, t0):
     """The previous grouping as it is, when nothing changed and it keeps every rule."""
     if any(g.topic < 0 or g.released for g in old):
         return None
@@ -491,7 +173,7 @@ def _unchanged(roster, spec, s, table, old: list[_OldGroup], settings, t0):
                     topic=[g.topic for g in old])
     if [g.number for g in old] != list(range(len(old))):
         return None
-    rows = _row_lookup(roster)(table["id"].tolist())
+    rows = row_lookup(roster)(table["id"].tolist())
     before = dict(zip(rows, table["reason"], strict=True))
     reasons = {i: r for i, r in before.items() if i >= 0 and s.mentee[i] and isinstance(r, str)
                and r and not any(i in g.members for g in old)}
@@ -504,7 +186,7 @@ def _unchanged(roster, spec, s, table, old: list[_OldGroup], settings, t0):
     return grouping if not spec.check(roster, grouping) else None
 
 
-def _plan_from(built: _Model, value: dict):
+def _plan_from(built: RematchModel, value: dict):
     """The RolePlan of a solution, groups in their final numbering."""
     slots = built.slots
     is_open = [bool(value[o.index]) for o in built.open]
@@ -538,7 +220,7 @@ def _broken_groups(roster, spec, plan: RolePlan, hard) -> list[int]:
     return sorted(out)
 
 
-def _report(roster, s, table, built: _Model, value, number, joined, gone, home, conflicts):
+def _report(roster, s, table, built: RematchModel, value, number, joined, gone, home, conflicts):
     """The moves table, unplaced reasons, people moved and facilitator changes."""
     ids, slots = roster.ids, built.slots
     lo = s.lo
