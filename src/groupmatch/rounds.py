@@ -20,6 +20,7 @@ from ortools.sat.python import cp_model
 from ._random import RandomState, check_random_state
 from ._validation import check_int
 from .api import solve
+from .engine.cpsat import configure
 from .engine.search import static_bound
 from .exceptions import InfeasibleError, InputError, NoSolutionError
 from .modes.peer import PeerGroups
@@ -359,10 +360,8 @@ def plan_sessions(
     # Lexicographic: one more session for the busiest person outweighs any spread.
     heavy = n_sessions * (n_sessions - 1) // 2 + 1
     model.minimize(heavy * top + sum(spread))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = seed
-    solver.parameters.max_time_in_seconds = float(time_limit)
+    solver = configure(cp_model.CpSolver(), time_limit=time_limit, seed=seed, workers=1,
+                       deterministic=False)
     code = solver.solve(model)
     if code == cp_model.INFEASIBLE:
         raise InfeasibleError(
