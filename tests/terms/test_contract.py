@@ -101,15 +101,20 @@ def _fixed_objective(roster, spec, a):
     return int(round(solver.objective_value))
 
 
-@pytest.mark.parametrize("make_term", SOFT_TERMS)
-@settings(max_examples=10, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(4, 9))
-def test_soft_term_score_equals_cpsat(make_term, seed, n):
+def _soft_case(make_term, seed, n):
+    """A roster, a spec with the term(s) and a random partition into n // 3 groups."""
     rng = np.random.default_rng(seed)
     roster = _roster(n, rng)
     n_groups = max(1, n // 3)
     spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=_terms(make_term(n, rng)))
-    a = _random_partition(n, n_groups, rng)
+    return roster, spec, _random_partition(n, n_groups, rng)
+
+
+@pytest.mark.parametrize("make_term", SOFT_TERMS)
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 9))
+def test_soft_term_score_equals_cpsat(make_term, seed, n):
+    roster, spec, a = _soft_case(make_term, seed, n)
     assert _fixed_objective(roster, spec, a) == gm.score(roster, spec, a)["total"]
 
 
@@ -164,12 +169,8 @@ def _compiled_value(roster, problem, a):
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 9))
 def test_compiled_encoding_equals_numpy_score(make_term, seed, n):
-    rng = np.random.default_rng(seed)
-    roster = _roster(n, rng)
-    n_groups = max(1, n // 3)
-    spec = gm.PeerGroups(size=(1, n), groups=n_groups, terms=_terms(make_term(n, rng)))
-    a = _random_partition(n, n_groups, rng)
-    terms = _terms(make_term(n, rng))
+    roster, spec, a = _soft_case(make_term, seed, n)
+    terms = spec.terms
     if any(getattr(t, "is_floor", False) for t in terms):
         return  # the worst-group floor reaches the kernels as a bound, not as a score
     compiled = _compiled_value(roster, spec.problem(roster), a)
