@@ -17,14 +17,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pandas as pd
-
 from ._random import RandomState
 from ._validation import check_int
 from .exceptions import InfeasibleError, InputError, NoSolutionError
 from .modes.base import Mode, RematchRequest
 from .problem import Problem
-from .result import Grouping, RematchedGrouping, Status
+from .result import Grouping, RematchedGrouping, Status, moves_frame
 from .roster import check_roster
 from .settings import SolveSettings
 from .terms.base import Violation
@@ -192,9 +190,7 @@ def rematch(
         return spec.rematch(previous, roster, request, settings)
     except (InfeasibleError, NoSolutionError) as error:
         return _failed(RematchedGrouping, roster, spec, error, settings, t0,
-                       moves=pd.DataFrame({"id": [], "from": pd.array([], "Int64"),
-                                           "to": pd.array([], "Int64"), "kind": [],
-                                           "reason": []}))
+                       moves=moves_frame([]))
 
 
 def score(roster, spec, assignment) -> dict[str, int]:
@@ -237,11 +233,6 @@ def check(roster, spec, assignment) -> list[Violation]:
 def _failed(kind, roster, spec, error, settings, t0, **extra):
     """The Grouping of a solve or re-match that ended without groups (the error's status)."""
     status = Status.INFEASIBLE if isinstance(error, InfeasibleError) else Status.NO_SOLUTION
-    assignments = pd.DataFrame({
-        "id": roster.ids, "group": pd.array([None] * roster.n, dtype="Int64"),
-        "reason": [f"not grouped: {status.value}"] * roster.n,
-    })
-    return kind(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
-                None, None, None, {}, time.perf_counter() - t0, settings.record(), roster, spec,
-                None, None, str(error),
-                tuple(getattr(error, "conflicts", ())), **extra)
+    return spec.no_grouping(roster, status, time.perf_counter() - t0, settings.record(),
+                            message=str(error), conflicts=getattr(error, "conflicts", ()),
+                            kind=kind, **extra)

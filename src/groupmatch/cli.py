@@ -227,7 +227,7 @@ def _from_flags(args):
     if args.csv is None:
         raise InputError("Give a people CSV file or --programme FILE.")
     df = pd.read_csv(args.csv)
-    role_spec = ROLE_SPECS.get(vars(args).get("mode"))
+    role_spec = ROLE_SPECS.get(args.mode)
     if role_spec is not None:
         roster = Roster.from_frame(df, id=args.id)
         terms = [Diversity(c) for c in args.diversity]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import GroupMatchError, InfeasibleError, NoSolutionError
 
-__all__ = ["Status", "Grouping", "RematchedGrouping", "canonical"]
+__all__ = ["Status", "Grouping", "RematchedGrouping", "canonical", "no_grouping",
+           "moves_frame"]
 
 
 class Status(enum.Enum):
@@ -283,6 +284,32 @@ class Grouping:
         return to_html(self, path, progress=progress, include_sensitive=include_sensitive)
 
 
+def no_grouping(kind: type[Grouping], roster, spec, status: Status, wall: float, settings, *,
+                message: str = "", conflicts=(), columns: dict | None = None, plan=None,
+                **extra) -> Grouping:
+    """A ``kind`` (Grouping, RematchedGrouping) of a run that ended without groups: everybody
+    listed, unplaced, with the status as their reason; ``columns`` add membership columns."""
+    assignments = pd.DataFrame({
+        "id": roster.ids, "group": pd.array([None] * roster.n, dtype="Int64"),
+        **(columns or {}), "reason": [f"not grouped: {status.value}"] * roster.n,
+    })
+    return kind(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
+                None, None, None, {}, wall, dict(settings), roster, spec, plan, None, message,
+                tuple(conflicts), **extra)
+
+
+def moves_frame(rows) -> pd.DataFrame:
+    """``RematchedGrouping.moves`` from ``(id, from, to, kind, reason)`` rows; group numbers
+    as nullable ints (previous labels that are not numbers stay as they are)."""
+    moves = pd.DataFrame(list(rows), columns=["id", "from", "to", "kind", "reason"])
+    moves["to"] = pd.array(moves["to"].tolist(), dtype="Int64")
+    try:
+        moves["from"] = pd.array(moves["from"].tolist(), dtype="Int64")
+    except (TypeError, ValueError):
+        pass
+    return moves
+
+
 @dataclass(frozen=True, eq=False)
 class RematchedGrouping(Grouping):
     """A :class:`Grouping` plus ``moves``: what changed since the previous grouping.
@@ -295,3 +322,9 @@ class RematchedGrouping(Grouping):
     """
 
     moves: pd.DataFrame = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, grouping: Grouping, moves: pd.DataFrame) -> RematchedGrouping:
+        """``grouping`` with the ``moves`` that led to it."""
+        return cls(**{f.name: getattr(grouping, f.name) for f in fields(Grouping)},
+                   moves=moves)

@@ -84,6 +84,14 @@ class Mode(ABC):
 
         return pd.DataFrame(columns=["rule", "groups", "message"])
 
+    def no_grouping(self, roster: Roster, status, wall: float, settings: dict, *,
+                    message: str = "", conflicts=(), kind=None, **extra) -> Grouping:
+        """The Grouping (or ``kind``) of a run of this mode that ended without groups."""
+        from ..result import Grouping, no_grouping
+
+        return no_grouping(kind or Grouping, roster, self, status, wall, settings,
+                           message=message, conflicts=conflicts, **extra)
+
     def rematch(self, previous, roster: Roster, request: RematchRequest,
                 settings: SolveSettings) -> RematchedGrouping:
         """Update a running grouping with as few moves as possible."""

@@ -9,8 +9,9 @@ They keep the one term contract of :mod:`groupmatch.terms.base`, seen through a 
    value for the whole programme (``BalanceLoad``);
 3. ``explain(roster, plan, group)`` says what the term sees in one group.
 
-A mode states which context fields it offers (``RoleContext.offers``); a term names the fields
-it reads (``context``), so a spec rejects a term its model cannot serve before any solve.
+A mode states which context fields its role model fills (the spec's ``offers``); a term names
+the fields it reads (``context``), so a spec rejects a term its model cannot serve before any
+solve.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ class RoleContext:
         self.load, self.load_cap = load, load_cap
         for name, value in fields.items():
             setattr(self, name, value)
-        self.offers = frozenset({"load", *fields})
 
 
 class RoleTerm(Term):

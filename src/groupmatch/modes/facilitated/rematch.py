@@ -29,13 +29,11 @@ first moved 0 and placed more, both phases optimal in 11 s).
 from __future__ import annotations
 
 import time
-from dataclasses import fields
 
 import numpy as np
-import pandas as pd
 
 from ...exceptions import InfeasibleError, NoSolutionError
-from ...result import Grouping, RematchedGrouping, Status
+from ...result import RematchedGrouping, Status, moves_frame
 from ..roles.grouping import role_grouping
 from ..roles.plan import RolePlan
 from .plan import conflict_pairs
@@ -117,10 +115,7 @@ def rematch_facilitated(previous, roster, spec, request, settings):
     if not gone and not len(joined):
         same = _unchanged(roster, spec, s, table, old, record, t0)
         if same is not None:
-            fields_ = {f.name: getattr(same, f.name) for f in fields(Grouping)}
-            empty = pd.DataFrame({"id": [], "from": pd.array([], "Int64"),
-                                  "to": pd.array([], "Int64"), "kind": [], "reason": []})
-            return RematchedGrouping(**fields_, moves=empty)
+            return RematchedGrouping.of(same, moves_frame([]))
     deadline = t0 + time_limit
     for _round in range(NOGOOD_ROUNDS + 1):
         built = build_model(roster, s, old, home, joined, conflicts, hard_other, max_moves, nogoods)
@@ -160,8 +155,7 @@ def rematch_facilitated(previous, roster, spec, request, settings):
     broken = spec.check(roster, grouping)
     if broken:  # an internal consistency check, never user input
         raise AssertionError(f"rematch answer breaks {broken[:3]}; please report.")
-    fields_ = {f.name: getattr(grouping, f.name) for f in fields(Grouping)}
-    return RematchedGrouping(**fields_, moves=moves)
+    return RematchedGrouping.of(grouping, moves)
 
 
 def _unchanged(roster, spec, s, table, old: list[OldGroup], settings, t0):
@@ -334,10 +328,4 @@ def _report(roster, s, table, built: RematchModel, value, number, joined, gone, 
         labels = table.loc[(table["id"] == pid) & table["group"].notna(), "group"].tolist()
         for g in labels or [None]:
             rows.append((pid, g, None, "left", "left the programme"))
-    moves = pd.DataFrame(rows, columns=["id", "from", "to", "kind", "reason"])
-    moves["to"] = pd.array(moves["to"].tolist(), dtype="Int64")
-    try:
-        moves["from"] = pd.array(moves["from"].tolist(), dtype="Int64")
-    except (TypeError, ValueError):
-        pass  # labels that are not numbers stay as they are
-    return moves, reasons, n_moves, n_fac
+    return moves_frame(rows), reasons, n_moves, n_fac

@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 from ...engine.cpsat import new_solver
 from ...exceptions import InfeasibleError
 from ...result import Status
-from ..roles.grouping import role_grouping
+from ..roles.grouping import checked_role_grouping, role_grouping
 from ..roles.plan import RolePlan, reporting_lines
 from .plan import Plan, plan_model
 from .scoring import mentee_values, role_values
@@ -109,13 +109,8 @@ def solve_facilitated(roster, spec, settings):
     objective_parts = {**mentee_values(roster, spec, role_plan), **roles}
     status = Status.OPTIMAL if all_optimal and not spec.role_terms else Status.FEASIBLE
     message = "; ".join(short.values())
-    grouping = role_grouping(roster, spec, role_plan, status, time.perf_counter() - t0, record,
-                             reasons=reasons, values=objective_parts, message=message)
-    broken = spec.check(roster, grouping)
-    if broken:  # an internal consistency check, never user input
-        raise AssertionError(f"facilitated answer breaks {broken[:3]}; please report.")
-    settings.emit("done", grouping.objective, elapsed=time.perf_counter() - t0)
-    return grouping
+    return checked_role_grouping(roster, spec, role_plan, status, t0, settings, record,
+                                 reasons=reasons, values=objective_parts, message=message)
 
 
 def add_cofacilitators(roster, s, plan: Plan, members, settings):

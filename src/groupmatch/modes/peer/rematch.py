@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ import pandas as pd
 from ...engine.cpsat import build, solve_built
 from ...exceptions import InfeasibleError, InputError, NoSolutionError
 from ...moves import member_groups
-from ...result import Grouping, RematchedGrouping, Status
+from ...result import Grouping, RematchedGrouping, Status, moves_frame
 from ...roster import _keys
 from .report import make_grouping
 
@@ -37,11 +37,6 @@ HELPER_GROUPS = 6  # groups with room or people to spare, per repair window (dou
 
 
 # ------------------------------------------------------------------------------- inputs
-def _previous_groups(previous) -> pd.Series:
-    """{id: group label} of the previous grouping's members (facilitators excluded)."""
-    return member_groups(previous, "rematch(previous=...)")[0]
-
-
 def _group_numbers(labels: pd.Series) -> tuple[np.ndarray, list]:
     """Group labels to 0..G-1: integer labels 0..G-1 are kept, others numbered in sorted order."""
     values = labels.tolist()
@@ -288,10 +283,7 @@ def _moves_frame(ids, old, moved, a, needs, joined_rows, left, n_groups, quality
         rows.append((ids[i], None, int(a[i]), "joined", "joined the programme"))
     for person, g in left:
         rows.append((person, g, None, "left", "left the programme"))
-    out = pd.DataFrame(rows, columns=["id", "from", "to", "kind", "reason"])
-    for c in ("from", "to"):
-        out[c] = pd.array(out[c].tolist(), dtype="Int64")
-    return out
+    return moves_frame(rows)
 
 
 # ------------------------------------------------------------------------------- rematch
@@ -302,7 +294,7 @@ def rematch_peer(previous, roster, spec, request, settings) -> RematchedGrouping
     seed, rng, time_limit = settings.seed, settings.rng(), settings.time_limit
     workers, deterministic, method = settings.solver_workers, settings.deterministic, \
         request.method
-    prev = _previous_groups(previous)
+    prev, _ = member_groups(previous, "rematch(previous=...)")
     numbers, labels = _group_numbers(prev)
     prev_numbers = pd.Series(numbers, index=prev.index)
     roster, home_labels, has_prev = _split_roster(roster, prev_numbers, joiners, leavers)
@@ -364,8 +356,7 @@ def rematch_peer(previous, roster, spec, request, settings) -> RematchedGrouping
     grouping = _keep_numbers(grouping, a)
     moves = _moves_frame(roster.ids, old, moved_rows, a, needs, joined_rows, left, n_groups,
                          quality=max_moves is not None and path == "whole")
-    values = {f.name: getattr(grouping, f.name) for f in fields(Grouping)}
-    return RematchedGrouping(**values, moves=moves)
+    return RematchedGrouping.of(grouping, moves)
 
 
 def _renumber(old: np.ndarray, previous_groups: int, n_groups: int) -> dict[int, int]:

@@ -19,13 +19,8 @@ def make_grouping(roster, spec, problem, assignment, status: Status, bound, wall
     weights = {t.label: w for t, w in zip(problem.terms, problem.weights, strict=True)
                if not t.hard}
     if assignment is None:
-        assignments = pd.DataFrame({
-            "id": ids, "group": pd.array([None] * roster.n, dtype="Int64"),
-            "reason": [f"not grouped: {status.value}"] * roster.n,
-        })
-        return Grouping(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
-                        None, None, None, {}, wall, dict(settings), roster, spec, problem, None,
-                        message, tuple(conflicts), weights=weights)
+        return spec.no_grouping(roster, status, wall, settings, message=message,
+                                conflicts=conflicts, plan=problem, weights=weights)
     a = problem.canonical(assignment)
     a.setflags(write=False)
     n_groups = problem.n_groups

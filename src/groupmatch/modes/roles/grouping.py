@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 
@@ -28,11 +30,8 @@ def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: flo
     member_role, leader_role = spec.member_role, spec.leader_role
     weights = spec.weight_of()
     if plan is None:
-        assignments = pd.DataFrame({"id": ids, "group": pd.array([None] * roster.n, "Int64"),
-                                    "role": None, "reason": f"not grouped: {status.value}"})
-        return Grouping(status, assignments, pd.DataFrame(columns=["group", "size", "members"]),
-                        None, None, None, {}, wall, dict(settings), roster, spec, None, None,
-                        message, tuple(conflicts), loads=pd.DataFrame(), weights=weights)
+        return spec.no_grouping(roster, status, wall, settings, message=message,
+                                conflicts=conflicts, weights=weights)
     rows = []
     seen = np.zeros(roster.n, dtype=bool)
     for g in range(plan.n_groups):
@@ -76,6 +75,19 @@ def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: flo
     return Grouping(status, assignments, groups, objective, None, None, breakdown, wall,
                     dict(settings), roster, spec, plan, first, message, tuple(conflicts),
                     loads=loads, weights=weights)
+
+
+def checked_role_grouping(roster, spec, plan: RolePlan, status: Status, t0: float, settings,
+                          record: dict, **fields) -> Grouping:
+    """The finished answer of a role-mode solve: packaged, every hard rule re-verified from the
+    tables alone (an internal consistency check, never user input), the ``done`` event sent."""
+    grouping = role_grouping(roster, spec, plan, status, time.perf_counter() - t0, record,
+                             **fields)
+    broken = spec.check(roster, grouping)
+    if broken:
+        raise AssertionError(f"{spec.kind} answer breaks {broken[:3]}; please report.")
+    settings.emit("done", grouping.objective, elapsed=time.perf_counter() - t0)
+    return grouping
 
 
 def summary_lines(grouping, *, limit: int = 0) -> list[str]:

@@ -65,6 +65,17 @@ class RoleSpec(Mode):
         """Why somebody is in no group when no other reason was recorded (None: the default)."""
         return None
 
+    def no_grouping(self, roster, status, wall, settings, *, message="", conflicts=(),
+                    kind=None, **extra):
+        """As every mode's, with the ``role`` column and an empty ``loads`` table."""
+        import pandas as pd
+
+        from ...result import Grouping, no_grouping
+
+        return no_grouping(kind or Grouping, roster, self, status, wall, settings,
+                           message=message, conflicts=conflicts, columns={"role": None},
+                           loads=pd.DataFrame(), **extra)
+
     def group_columns(self, roster, plan) -> dict[str, list]:
         """Columns of ``groups`` that describe each group in this mode's terms."""
         return {}

@@ -10,7 +10,7 @@ from ortools.sat.python import cp_model
 from ...exceptions import InfeasibleError
 from ...result import Status
 from ...terms.roles import RoleContext
-from ..roles.grouping import role_grouping
+from ..roles.grouping import checked_role_grouping, role_grouping
 from ..roles.phases import solve_in_phases
 from ..roles.plan import RolePlan
 from .setup import TeamSetup
@@ -47,13 +47,8 @@ def solve_team(roster, spec, settings):
                               f"mentors: {next(iter(reasons.values()))}.",
                               conflicts=("Capacity",))
     values = {t.label: t.group_values(roster, plan, plan.n_groups) for t in spec.terms}
-    grouping = role_grouping(roster, spec, plan, status, time.perf_counter() - t0, record,
-                             reasons=reasons, values=values, message=short)
-    broken = spec.check(roster, grouping)
-    if broken:  # an internal consistency check, never user input
-        raise AssertionError(f"team answer breaks {broken[:3]}; please report.")
-    settings.emit("done", grouping.objective, elapsed=time.perf_counter() - t0)
-    return grouping
+    return checked_role_grouping(roster, spec, plan, status, t0, settings, record,
+                                 reasons=reasons, values=values, message=short)
 
 
 def team_model(roster, spec, setup: TeamSetup, settings):
