@@ -69,3 +69,11 @@ def test_a_proven_infeasibility_is_a_status_in_the_modes_own_table():
     assert len(g.unplaced) == 7 and g.loads is not None
     with pytest.raises(gm.InfeasibleError, match="mentees cannot be placed"):
         g.raise_for_status()
+
+
+def test_a_grouping_without_groups_says_so_when_explained():
+    g = gm.solve(_roster(), gm.PeerGroups(size=3, terms=[gm.MustGroup(
+        [("a", "b"), ("b", "c"), ("c", "d")])]))
+    for explain in (lambda: g.explain(0), lambda: g.explain_person("a")):
+        with pytest.raises(gm.GroupMatchError, match="no solution to explain"):
+            explain()

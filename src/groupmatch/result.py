@@ -248,7 +248,7 @@ class Grouping:
                                         include_sensitive=include_sensitive)
 
     def _solved(self) -> None:
-        if self._plan is None:
+        if not self.status.has_solution or self._plan is None:
             raise GroupMatchError("This grouping has no solution to explain "
                                   f"(status {self.status.value}).")
 

@@ -32,6 +32,7 @@ from .setting import Setting
 
 __all__ = ["FacilitatedGroups"]
 
+
 @dataclass(frozen=True)
 class FacilitatedGroups(RoleSpec):
     """Facilitated groups: each group has a topic, facilitators and mentees who need the topic.
