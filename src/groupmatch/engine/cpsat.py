@@ -15,6 +15,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..terms.base import ModelContext
+from .budget import CPSAT_DTIME_PER_SECOND
 
 __all__ = ["Built", "Outcome", "build", "solve_built"]
 
@@ -37,6 +38,7 @@ class Outcome:
     bound: int | None
     wall: float
     conflicts: tuple[str, ...] = ()
+    dtime: float = 0.0  # CP-SAT deterministic time spent (what deterministic mode is charged)
 
 
 def build(roster, problem, people, groups, *, hint=None, symmetry=False, enforce=True) -> Built:
@@ -124,24 +126,42 @@ class _Progress(cp_model.CpSolverSolutionCallback):
 
 
 def configure(solver: cp_model.CpSolver, *, time_limit: float, seed: int, workers: int,
-              deterministic: bool) -> cp_model.CpSolver:
+              deterministic: bool,
+              dtime_per_second: float = CPSAT_DTIME_PER_SECOND) -> cp_model.CpSolver:
     """The one CP-SAT configuration: ``workers`` workers on a wall-clock limit, or one worker
-    on a deterministic work budget (same input, same answer)."""
+    on a deterministic work budget (same input, same answer).
+
+    In deterministic mode ``time_limit`` seconds become ``time_limit × dtime_per_second``
+    units of CP-SAT's deterministic time. The default is the rate measured on the engine's
+    models on the reference machine, so the wall time stays near ``time_limit`` there (and the
+    answer is the same everywhere). CP-SAT advances its deterministic time at different
+    speeds on different models (0.14 units per CPU second on the team-mentoring model, 0.2-0.35
+    on the facilitated plan model, 0.3 on partition models): a caller whose model is far from
+    the default passes its own measured rate.
+
+    Examples
+    --------
+    >>> s = configure(cp_model.CpSolver(), time_limit=10, seed=1, workers=4, deterministic=True)
+    >>> s.parameters.num_workers, round(s.parameters.max_deterministic_time, 2)
+    (1, 3.0)
+    """
     p = solver.parameters
     p.random_seed = int(seed) % (2**31)
     p.num_workers = 1 if deterministic else int(workers)
     if deterministic:
-        p.max_deterministic_time = float(time_limit)
+        p.max_deterministic_time = float(time_limit) * float(dtime_per_second)
     else:
         p.max_time_in_seconds = float(time_limit)
     return solver
 
 
-def new_solver(settings, *, min_seconds: float = 0.0) -> cp_model.CpSolver:
-    """A configured CP-SAT solver for a stage's settings (at least ``min_seconds``)."""
+def new_solver(settings, *, min_seconds: float = 0.0,
+               dtime_per_second: float = CPSAT_DTIME_PER_SECOND) -> cp_model.CpSolver:
+    """A configured CP-SAT solver for a stage's settings (at least ``min_seconds``); see
+    :func:`configure` for ``dtime_per_second``."""
     return configure(cp_model.CpSolver(), time_limit=max(settings.time_limit, min_seconds),
                      seed=settings.seed, workers=settings.workers,
-                     deterministic=settings.deterministic)
+                     deterministic=settings.deterministic, dtime_per_second=dtime_per_second)
 
 
 def solve_built(
@@ -168,6 +188,7 @@ def solve_built(
     code = solver.solve(built.model, callback)
     wall = time.perf_counter() - t0
     name = solver.status_name(code)
+    dtime = float(solver.response_proto.deterministic_time)
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         groups_of = np.empty(len(built.people), dtype=np.int64)
         for k, i in enumerate(built.people.tolist()):
@@ -177,10 +198,10 @@ def solve_built(
                     groups_of[k] = g
                     break
         return Outcome(name, groups_of, int(round(solver.objective_value)),
-                       int(round(solver.best_objective_bound)), wall)
+                       int(round(solver.best_objective_bound)), wall, dtime=dtime)
     conflicts = ()
     if assumptions and code == cp_model.INFEASIBLE:
         by_index = {lit.index: label for label, lit in built.switches.items()}
         core = solver.sufficient_assumptions_for_infeasibility()
         conflicts = tuple(by_index[i] for i in core if i in by_index)
-    return Outcome(name, None, None, None, wall, conflicts)
+    return Outcome(name, None, None, None, wall, conflicts, dtime=dtime)

@@ -31,20 +31,22 @@ def describe_rules(roster, problem, labels) -> list[str]:
     return out
 
 
-def explain_infeasible(roster, problem, seed: int, time_limit: float) -> tuple[str, tuple]:
+def explain_infeasible(roster, problem, seed: int, time_limit: float, *,
+                       deterministic: bool = False) -> tuple[str, tuple]:
     """Re-solve with one switch per hard rule as assumptions (one worker, as CP-SAT requires).
 
     The conflicting set is CP-SAT's sufficient assumptions for infeasibility (a small set of
     switch literals that cannot all be true). Size bounds are always involved, so they are
     named too. Falls back to every hard rule when the model is too large or the re-solve does
-    not finish.
+    not finish. ``deterministic`` puts the re-solve on a work budget, so the named rules are
+    the same on every run.
     """
     labels: tuple = ()
     if roster.n * problem.n_groups <= EXPLAIN_LIMIT:
         built = build(roster, problem, np.arange(roster.n), np.arange(problem.n_groups),
                       enforce=False)
         out = solve_built(built, time_limit=time_limit, seed=seed, workers=1,
-                          deterministic=False, assumptions=True)
+                          deterministic=deterministic, assumptions=True)
         labels = out.conflicts
     if not labels:
         labels = tuple(t.label for t in problem.terms if t.hard)

@@ -19,6 +19,7 @@ them). The dense kernel knows none of the group rules: with them, the engine fal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -29,7 +30,36 @@ __all__ = ["LocalSearch", "prepare"]
 # Deterministic mode runs the kernels on work budgets; these convert seconds to work units
 # (measured on the 2-core reference machine, see benchmarks/RESULTS.md).
 DENSE_WORK_PER_SECOND = 300  # millions of evaluated neighbours (about 300 per second measured)
-COUNT_WORK_PER_SECOND = 8_000_000  # candidate evaluations (10-15 M/s measured at 1k-10k people)
+# The count kernel's cost per candidate move or swap, in nanoseconds, by the problem's shape
+# (least squares over 39 shapes at 300, 2,000 and 10,000 people, CPU time, best of 3: 12% rms
+# error, 24% at worst; then raised 15%, what whole 5 s solves cost more per candidate than the
+# fit's short runs). An objective on one attribute alone accepts most candidates and runs about
+# 1.5x slower than predicted. Group rules dominate: one rule doubles or triples the cost.
+COUNT_NS_BASE = 105.0  # the objective's deltas and the candidate's bookkeeping
+COUNT_NS_PER_DOUBLING = 15.0  # each doubling of the people beyond 300 (cache misses)
+COUNT_NS_TOPICS = 45.0  # topic-guided targets (when a shared-topic term is weighted)
+COUNT_NS_RULES = 165.0  # any group rule: rule counts applied and undone, two group penalties
+COUNT_NS_PER_RULE_COLUMN = 8.5  # each value or slot the rules count per group
+COUNT_NS_PER_PERSON_COLUMN = 11.5  # each rule column a person holds, at most (the widest row)
+
+
+def count_cost_ns(n: int, topics: bool, rule_columns: int, rule_width: int,
+                  rules: bool) -> float:
+    """Predicted nanoseconds per candidate of the count kernel on the reference machine.
+
+    Examples
+    --------
+    >>> round(count_cost_ns(300, topics=True, rule_columns=0, rule_width=0, rules=False))
+    150
+    >>> round(count_cost_ns(2400, topics=True, rule_columns=2, rule_width=1, rules=True))
+    388
+    """
+    ns = COUNT_NS_BASE + COUNT_NS_PER_DOUBLING * max(np.log2(max(n, 1) / 300), 0.0)
+    ns += COUNT_NS_TOPICS if topics else 0.0
+    if rules:
+        ns += (COUNT_NS_RULES + COUNT_NS_PER_RULE_COLUMN * rule_columns
+               + COUNT_NS_PER_PERSON_COLUMN * rule_width)
+    return ns
 
 
 @dataclass
@@ -44,10 +74,23 @@ class LocalSearch:
     fixed: np.ndarray | None = None  # group per person or -1 (pinned people)
     rule_args: dict | None = None  # count kernel only: group rules and forbidden pairs
 
-    @property
-    def work_per_second(self) -> int:
-        """Kernel work units in about one second here: turns a time limit into a budget."""
-        return DENSE_WORK_PER_SECOND if self.kind == "dense" else COUNT_WORK_PER_SECOND
+    @cached_property
+    def work_per_second(self) -> float:
+        """Kernel work units in about one second on the reference machine: turns seconds into
+        a deterministic budget (the dense kernel's millions of neighbours, or count kernel
+        candidates from :func:`count_cost_ns`)."""
+        if self.kind == "dense":
+            return DENSE_WORK_PER_SECOND
+        rules = [r[0] for r in (self.rule_args or {}).get("rules", ())]
+        columns = sum(int(np.shape(m)[1]) if np.ndim(m) == 2 else 1 for m in rules)
+        width = 0
+        if rules:
+            held = sum(np.count_nonzero(np.asarray(m).reshape(len(self.movable), -1), axis=1)
+                       for m in rules)
+            width = int(np.max(held, initial=0))
+        topics = "B" in self.args and bool(np.any(np.asarray(self.args["multi_w"]) > 0))
+        ns = count_cost_ns(len(self.movable), topics, columns, width, bool(rules))
+        return 1e9 / ns
 
     def construct(self, lo, hi, seed) -> np.ndarray | None:
         """An objective-aware greedy start (count kernel only); None when not available."""
@@ -100,18 +143,28 @@ class LocalSearch:
         ``floor`` (count kernel only) keeps every group's own objective at least that high.
         ``workers`` (dense kernel only) runs that many independent searches on threads.
         """
+        a, value, _ = self.run(assign, lo, hi, time_limit=time_limit, max_work=max_work,
+                               seed=seed, progress=progress, floor=floor, workers=workers)
+        return a, value
+
+    def run(self, assign, lo, hi, *, time_limit, max_work, seed, progress=None, floor=None,
+            workers=1, target=None):
+        """As :meth:`improve`, plus the work spent (candidates; the dense kernel's budget in
+        its own units, as ``work_per_second`` counts it). ``target`` (count kernel only): an
+        upper bound of the objective; the search stops once it gets there."""
         common = dict(movable=self.movable, conf_ptr=self.conf_ptr, conf_idx=self.conf_idx,
                       time_limit=time_limit, max_work=max_work, seed=seed, progress=progress)
         if self.kind == "dense":
             from ._dense_kernel import improve_dense
 
-            return improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common,
-                                 workers=workers)
+            a, value = improve_dense(self.args["D"], assign.astype(np.int64), lo, hi, **common,
+                                     workers=workers)
+            return a, value, (max_work or 0)
         from .count import improve_counts
 
         run = improve_counts(assign.astype(np.int64), lo, hi, **self.args, **common,
-                             **(self.rule_args or {}), floor=floor)
-        return run.assign, run.value
+                             **(self.rule_args or {}), floor=floor, target=target)
+        return run.assign, run.value, run.work
 
 
 def prepare(comps: dict, n: int) -> LocalSearch | None:

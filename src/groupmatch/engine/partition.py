@@ -12,7 +12,6 @@ Peer groups call it for everybody, facilitated groups for each topic's mentees.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -23,14 +22,17 @@ from ..problem import Problem
 from ..result import Status, canonical
 from ..settings import SolveSettings
 from . import search
+from .budget import Budget
 from .construct import components_of
 from .cpsat import build, solve_built
+from .feasible import interchangeable_groups
 from .local import prepare
 
 __all__ = ["partition", "Partition", "EXACT_LIMIT"]
 
 EXACT_LIMIT = 200  # people × groups up to which the single exact model is the default
 HINT_SHARE = 0.2  # share of the time the exact path spends on a local-search warm start
+MIN_EXACT_SECONDS = 0.1  # the exact model always gets at least this long
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,16 @@ class Partition:
 def partition(roster, problem: Problem, settings: SolveSettings) -> Partition:
     """Split ``roster`` into ``problem``'s groups within ``settings``' limits.
 
-    Counting pre-checks that prove the rules cannot hold end as ``Status.INFEASIBLE`` with the
-    checks' message (nothing is raised for an infeasible problem).
+    Statuses tell the truth: ``OPTIMAL`` when proven (by CP-SAT, or the objective reached its
+    bound), ``FEASIBLE`` for a valid grouping without proof, ``INFEASIBLE`` only when proven
+    (counting pre-checks, or CP-SAT, with the conflicting rules in ``conflicts``), and
+    ``NO_SOLUTION`` only when the time ran out with nothing found and nothing proven. When the
+    search holds no valid grouping, a CP-SAT feasibility model of every hard rule decides within
+    the time left (:mod:`.feasible`). Nothing is raised for an infeasible problem.
+
+    With ``settings.deterministic`` every phase runs on a work budget charged at calibrated
+    rates (:mod:`.budget`): the same answer on every machine, a wall time near
+    ``time_limit`` on the reference machine.
 
     Examples
     --------
@@ -88,13 +98,15 @@ def partition(roster, problem: Problem, settings: SolveSettings) -> Partition:
         deterministic=settings.deterministic, emit=emit, t0=t0,
     )
     if a is None:
-        status = Status.INFEASIBLE if info.get("infeasible") else Status.NO_SOLUTION
+        status = (Status.INFEASIBLE if info.get("infeasible") else
+                  Status.MODEL_INVALID if info.get("model_invalid") else Status.NO_SOLUTION)
         return Partition(status, message=info.get("message", ""),
                          conflicts=tuple(info.get("conflicts", ())), info=info)
-    return Partition(Status.FEASIBLE, a, info.get("bound"), info=info)
+    status = Status.OPTIMAL if info.get("optimal") else Status.FEASIBLE
+    return Partition(status, a, info.get("bound"), info=info)
 
 
-def _warm_start(roster, problem, seconds, seed, deterministic):
+def _warm_start(roster, problem, seconds, seed, budget):
     """A good valid grouping from the compiled local search, to hint the exact model."""
     comps = components_of(problem, roster)
     local = prepare(comps, roster.n)
@@ -103,29 +115,26 @@ def _warm_start(roster, problem, seconds, seed, deterministic):
     start = search.greedy_start(roster, problem, comps, np.random.default_rng(seed))
     if start is None:
         return None
-    work = max(1, int(seconds * local.work_per_second)) if deterministic else None
-    a, _ = local.improve(start, problem.lo, problem.hi,
-                         time_limit=math.inf if deterministic else seconds, max_work=work,
-                         seed=seed)
+    rate = local.work_per_second
+    a, _, work = local.run(start, problem.lo, problem.hi, **budget.kernel_limits(seconds, rate),
+                           seed=seed)
+    budget.charge_kernel(work, rate)
     return a
-
-
-def _interchangeable_groups(problem) -> bool:
-    """Groups with equal bounds are interchangeable unless a term ties itself to group ids."""
-    return not any(getattr(t, "group_specific", False) for t in problem.terms)
 
 
 def _solve_exact(roster, problem, settings: SolveSettings, t0: float) -> Partition:
     time_limit, seed = settings.time_limit, settings.seed
+    budget = Budget(time_limit, settings.deterministic, t0)
     people = np.arange(roster.n)
     groups = np.arange(problem.n_groups)
-    symmetry = _interchangeable_groups(problem)
+    symmetry = interchangeable_groups(problem)
     warm = min(time_limit * HINT_SHARE, 0.25 + 0.01 * roster.n)  # tiny models need little
-    hint = _warm_start(roster, problem, warm, seed, settings.deterministic)
+    hint = _warm_start(roster, problem, warm, seed, budget)
     if hint is not None:
-        time_limit -= warm
         hint = canonical(hint, problem.lo, problem.hi)  # agrees with the symmetry breaking
     built = build(roster, problem, people, groups, symmetry=symmetry, hint=hint)
+    budget.charge_cpsat(0.0, len(built.x), solved=False)  # the model's building
+    time_limit = max(budget.left(), MIN_EXACT_SECONDS)
     out = solve_built(built, time_limit=time_limit, seed=seed, workers=settings.workers,
                       deterministic=settings.deterministic, progress=settings.progress, start=t0)
     info = {"method": "exact"}
@@ -137,11 +146,12 @@ def _solve_exact(roster, problem, settings: SolveSettings, t0: float) -> Partiti
     if out.status == "INFEASIBLE":
         from .explain import explain_infeasible
 
-        message, conflicts = explain_infeasible(roster, problem, seed, time_limit)
+        message, conflicts = explain_infeasible(roster, problem, seed, time_limit,
+                                                deterministic=settings.deterministic)
         return Partition(Status.INFEASIBLE, message=message, conflicts=tuple(conflicts),
                          info=info)
     if out.status == "MODEL_INVALID":
         return Partition(Status.MODEL_INVALID, message="CP-SAT rejected the model", info=info)
     return Partition(Status.NO_SOLUTION, info=info,
-                     message=f"No valid grouping found within {time_limit} s; raise "
-                             "time_limit or relax the rules.")
+                     message=f"No valid grouping found within {settings.time_limit:g} s, and "
+                             "none was proven impossible; raise time_limit or relax the rules.")

@@ -1,21 +1,31 @@
-"""The scalable path: constructive start, compiled local search, then LNS with CP-SAT windows."""
+"""The scalable path: constructive start, compiled local search, then LNS with CP-SAT windows.
+
+A start that breaks hard group rules is first repaired by the compiled search on the rules
+alone. A repair that works ends quickly (0.1-0.8 s at 300-2,000 people), so it gets a capped
+share of the budget; when it is stuck, the whole CP-SAT feasibility model takes over with the
+time left (:mod:`.feasible`): it finds a valid grouping the heuristics missed, or proves that
+none exists, which is reported as INFEASIBLE with the conflicting rules.
+
+Every phase draws on one :class:`~.budget.Budget`: the clock, or with ``deterministic=True``
+work budgets charged as they are spent (so the whole run, not each phase, stays near the limit).
+"""
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
 
 from ..terms.fairness import group_scores
+from .budget import Budget
 from .construct import components_of, conflict_csr, construct, forbidden_csr, unit_labels
-from .cpsat import build, solve_built
+from .feasible import FEASIBILITY_LIMIT, find_feasible, no_grouping
 from .lns import lns
 from .local import prepare
 
 LOCAL_SHARE_WITH_UNITS = 0.7
 
-__all__ = ["run"]
+__all__ = ["run", "greedy_start", "static_bound"]
 
 
 def _only_repairable(roster, problem, a, repairable) -> bool:
@@ -44,24 +54,6 @@ def greedy_start(roster, problem, comps, rng, repairable=()) -> np.ndarray | Non
     return a
 
 
-def _start(roster, problem, comps, rng, seed, time_limit, workers, deterministic,
-           repairable=()):
-    """A first grouping: greedy when every rule is understood (it may break ``repairable``
-    rules, which the compiled search repairs), else CP-SAT feasibility."""
-    n = roster.n
-    a = greedy_start(roster, problem, comps, rng, repairable)
-    if a is not None:
-        return a, "greedy"
-    # Fallback: let CP-SAT find any valid grouping, hinted with the greedy one.
-    built = build(roster, problem, np.arange(n), np.arange(problem.n_groups))
-    built.model.clear_objective()
-    out = solve_built(built, time_limit=time_limit, seed=seed, workers=workers,
-                      deterministic=deterministic)
-    if out.groups_of is None:
-        return None, out.status
-    return out.groups_of, "cpsat"
-
-
 def static_bound(roster, problem) -> int | None:
     """Σ weight × upper bound over soft terms, when every one of them has a bound."""
     total = 0
@@ -76,10 +68,11 @@ def static_bound(roster, problem) -> int | None:
 
 
 FLOOR_FIRST_SHARE = 0.4  # of the kernel's time spent on the total before raising the floor
+FLOOR_STEP_SHARE = 0.3  # of the time left spent on each attempt to raise the floor
+FLOOR_MIN_LEFT = 0.5  # seconds: below this the climb stops and the rest polishes
 
 
-def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work, deterministic,
-                seed, progress):
+def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, seed, progress):
     """The worst-group floor on the compiled search: maximise the total, then raise a floor.
 
     The kernel maximises the total; then it is asked again and again to keep every group's
@@ -87,18 +80,14 @@ def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work
     maximising the total. Each success raises the floor; the first failure ends the climb and the
     rest of the time polishes the total at the last floor reached. The best grouping by the
     full objective (floor weight × worst + total) is returned with the number of floor steps.
+    ``budget`` (a :class:`Budget`) is drawn on the same way on the clock and in deterministic
+    mode, so both climb alike.
     """
     lo, hi, n_groups = problem.lo, problem.hi, problem.n_groups
-    t_end = time.perf_counter() + budget
-
-    def left():
-        return max(t_end - time.perf_counter(), 0.0)
 
     def kernel(start, share, floor=None):
-        w = max(1, int(work * share)) if deterministic else None
-        limit = math.inf if deterministic else left() * share
-        return local.improve(start, lo, hi, time_limit=limit, max_work=w, seed=seed,
-                             progress=None, floor=floor)
+        return _kernel(local, budget, start, lo, hi, budget.left() * share, seed=seed,
+                       floor=floor)
 
     def worst(x):
         return int(group_scores(roster, floor_term.measured, x, n_groups).min())
@@ -107,8 +96,8 @@ def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work
     best, best_score = a, score_fn(a)
     progress(best_score)
     tau, steps = worst(a), 0
-    while (deterministic and steps < 8) or (not deterministic and left() > 0.5):
-        trial, _ = kernel(best, 0.1 if deterministic else 0.3, floor=tau + 1)
+    while budget.left() > FLOOR_MIN_LEFT:
+        trial, _ = kernel(best, FLOOR_STEP_SHARE, floor=tau + 1)
         if worst(trial) <= tau:
             break
         tau, steps = worst(trial), steps + 1
@@ -116,59 +105,117 @@ def raise_floor(local, roster, problem, a, floor_term, score_fn, *, budget, work
         if s >= best_score:
             best, best_score = trial, s
             progress(best_score)
-    polished, _ = kernel(best, 0.3 if deterministic else 1.0, floor=tau)
+    polished, _ = kernel(best, 1.0, floor=tau)
     if score_fn(polished) >= best_score:
         best, best_score = polished, score_fn(polished)
     return best, best_score, steps
 
 
-REPAIR_SHARE = 0.5  # at most this share of the kernel's time goes to repairing hard rules
+def _kernel(local, budget, start, lo, hi, seconds, *, seed, progress=None, floor=None,
+            workers=1, target=None):
+    """One compiled improvement run on ``seconds`` of ``budget``, charged to it; it stops
+    early once its value reaches ``target`` (an upper bound of the objective)."""
+    rate = local.work_per_second
+    a, value, work = local.run(start, lo, hi, **budget.kernel_limits(seconds, rate), seed=seed,
+                               progress=progress, floor=floor, target=target,
+                               workers=1 if budget.deterministic else workers)
+    budget.charge_kernel(work, rate)
+    return a, value
 
 
-def _repair(local, problem, a, *, deadline, work, seed, info):
+REPAIR_SHARE = 0.25  # the compiled repair's share of the budget when CP-SAT can take over...
+REPAIR_SWEEPS = 5_000  # ... and its cap in candidates per person (working repairs need 500-2,000)
+REPAIR_SHARE_ALONE = 0.5  # its share when the problem is beyond the exact feasibility model
+FALLBACK_SHARE = 0.5  # CP-SAT's share of the time left when the repair is stuck
+
+
+def _repair(local, roster, problem, a, *, budget, seed, info):
     """Repair the start's broken hard group rules by annealing on them alone.
 
-    Returns the repaired grouping (or the least broken one reached) and the kernel work left
-    (``None`` when running on the clock). ``info`` gets the repair's seconds and what is left.
+    Returns the repaired grouping (or the least broken one reached). ``info`` gets the repair's
+    seconds and the groups still broken.
     """
     t = time.perf_counter()
-    limit = math.inf if work is not None else max(deadline - t, 0.0) * REPAIR_SHARE
-    cap = max(1, int(work * REPAIR_SHARE)) if work is not None else None
-    a, spent, broken = local.repair(a, problem.lo, problem.hi, time_limit=limit, max_work=cap,
-                                    seed=seed)
+    rate = local.work_per_second
+    alone = roster.n * problem.n_groups > FEASIBILITY_LIMIT
+    limits = budget.kernel_limits(budget.left() * (REPAIR_SHARE_ALONE if alone else REPAIR_SHARE),
+                                  rate)
+    if not alone:
+        cap = REPAIR_SWEEPS * roster.n
+        limits["max_work"] = cap if limits["max_work"] is None else min(limits["max_work"], cap)
+    a, spent, broken = local.repair(a, problem.lo, problem.hi, seed=seed, **limits)
+    budget.charge_kernel(spent, rate)
     info["repair_seconds"] = round(time.perf_counter() - t, 3)
     info["repair_broken"] = broken
-    return a, (max(1, work - spent) if work is not None else None)
+    return a
+
+
+def _fail(roster, problem, status, budget, info, *, seed, broken=()):
+    info.update(no_grouping(roster, problem, status, budget, seed=seed,
+                            time_limit=budget.time_limit, broken=broken))
+    return None, None, info
 
 
 def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, deterministic, emit, t0):
-    """Return (assignment or None, objective, info)."""
-    deadline = t0 + time_limit
+    """Return (assignment or None, objective, info).
+
+    ``info["infeasible"]`` is true when no grouping exists (proven), ``info["optimal"]`` when
+    the objective reached ``info["bound"]``.
+    """
+    budget = Budget(time_limit, deterministic, t0)
     comps = components_of(problem, roster)
     local = prepare(comps, roster.n)
     # Group-composition rules the count kernel repairs may be broken by the start.
     kernel_runs = local is not None and local.kind == "counts" and local.movable.any()
     repairable = set(comps["repairable"]) if kernel_runs else set()
+    info = {"method": "search", "start": "greedy", "bound": static_bound(roster, problem)}
     a = None if local is None else local.construct(problem.lo, problem.hi, seed)
-    how = "greedy"
     if a is None or not _only_repairable(roster, problem, a, repairable):
-        a, how = _start(roster, problem, comps, rng, seed, max(time_limit * 0.5, 1.0), workers,
-                        deterministic, repairable)
-    info = {"method": "search", "start": how, "bound": static_bound(roster, problem)}
-    if a is None:
-        info["infeasible"] = how == "INFEASIBLE"
-        if how == "INFEASIBLE":
-            from .explain import explain_infeasible
-
-            left = max(deadline - time.perf_counter(), 1.0)
-            info["message"], info["conflicts"] = explain_infeasible(roster, problem, seed, left)
-        else:
-            info["message"] = (f"No valid grouping found within {time_limit} s; raise "
-                               "time_limit or relax rules.")
-        return None, None, info
+        a = greedy_start(roster, problem, comps, rng, repairable)
+    if a is None:  # no constructive start: CP-SAT finds any valid grouping (or proves none)
+        a, status = find_feasible(roster, problem, budget, seed=seed, workers=workers,
+                                  limit=None)
+        if a is None:
+            info["start"] = status
+            return _fail(roster, problem, status, budget, info, seed=seed)
+        info["start"] = "cpsat"
+    status = None  # how CP-SAT's feasibility fallback ended, when it ran
+    if repairable and problem.violations(roster, a):  # the start breaks hard rules
+        a = _repair(local, roster, problem, a, budget=budget, seed=seed, info=info)
+        if problem.violations(roster, a):  # the repair is stuck: CP-SAT, hinted with it
+            fixed, status = find_feasible(roster, problem, budget, hint=a, seed=seed,
+                                          workers=workers, share=FALLBACK_SHARE)
+            info["fallback"] = status
+            if fixed is not None:
+                a, info["start"] = fixed, "cpsat"
+            elif status in ("INFEASIBLE", "MODEL_INVALID"):
+                return _fail(roster, problem, status, budget, info, seed=seed)
+            # else the search below goes on repairing (a hard rule's penalty outweighs the
+            # objective there), from the least broken grouping
+    valid = None if problem.violations(roster, a) else a
     value = score_fn(a)
-    info["time_to_first"] = time.perf_counter() - t0
-    emit("first", value)
+    bound = info["bound"]
+
+    def first(a, value):
+        info["time_to_first"] = time.perf_counter() - t0
+        emit("first", value)
+
+    def done(a, value):
+        if repairable and problem.violations(roster, a):
+            if valid is None:
+                return _fail(roster, problem, status or "UNKNOWN", budget, info, seed=seed,
+                             broken=problem.violations(roster, a))
+            a, value = valid, score_fn(valid)  # never happens: a kept rule is never broken
+        if "time_to_first" not in info:
+            first(a, value)
+        info["optimal"] = bound is not None and value >= bound
+        return a, value, info
+
+    if valid is not None:
+        first(a, value)
+        if bound is not None and value >= bound:
+            info["lns_steps"] = 0
+            return done(a, value)  # nothing left to gain (no objective, or the bound reached)
 
     def improved(v):
         emit("improved", v)
@@ -178,44 +225,28 @@ def run(roster, problem, *, score_fn, rng, seed, time_limit, workers, determinis
         # the time only when some people (must-group units, pinned people) are beyond its
         # reach. Shares chosen by measurement (benchmarks/RESULTS.md).
         share = 1.0 if local.movable.all() else LOCAL_SHARE_WITH_UNITS
-        work = max(1, int(time_limit * share * local.work_per_second)) if deterministic else None
-        if repairable and problem.violations(roster, a):  # the start breaks hard rules
-            a, work = _repair(local, problem, a, deadline=deadline, work=work,
-                              seed=seed, info=info)
-        budget = max(deadline - time.perf_counter(), 0.0) * share
         floor_term = next((t for t in problem.terms if getattr(t, "is_floor", False)), None)
         if floor_term is not None and local.kind == "counts" and share == 1.0:
             a, kernel_value, steps = raise_floor(
-                local, roster, problem, a, floor_term, score_fn, budget=budget, work=work,
-                deterministic=deterministic, seed=seed, progress=improved)
+                local, roster, problem, a, floor_term, score_fn, budget=budget, seed=seed,
+                progress=improved)
             info["floor_steps"] = steps
         else:
-            a, kernel_value = local.improve(
-                a, problem.lo, problem.hi, time_limit=math.inf if deterministic else budget,
-                max_work=work, seed=seed, progress=lambda v, _t: improved(int(v)),
-                workers=1 if deterministic else workers,
-            )
+            a, kernel_value = _kernel(local, budget, a, problem.lo, problem.hi,
+                                      budget.left() * share, seed=seed, workers=workers,
+                                      progress=lambda v, _t: improved(int(v)), target=bound)
         value = score_fn(a)
         info["local_value"] = int(kernel_value)
         info["local"] = local.kind
-        broken = problem.violations(roster, a) if repairable else []
-        if broken:
-            rules = sorted({v.rule for v in broken})
-            info["message"] = (
-                f"The search did not find a grouping keeping {', '.join(rules)} within "
-                f"{time_limit:g} s ({len(broken)} groups still break them, e.g. {broken[0]}). "
-                "Raise time_limit, or relax the rule (tier='need' keeps as many as possible)."
-            )
-            return None, None, info
         if share == 1.0:
             info["lns_steps"] = 0
-            return a, value, info
-    steps = None
-    if deterministic:
-        steps = max(1, int(time_limit * 4))  # a work budget, not a clock
-    a, value, done = lns(roster, problem, a, value, score_fn=score_fn, rng=rng,
-                         deadline=deadline, seed=seed, workers=workers,
-                         deterministic=deterministic, steps=steps, step_time=0.25,
-                         on_improve=improved)
-    info["lns_steps"] = done
-    return a, value, info
+            return done(a, value)
+    broken_fn = None
+    if repairable and problem.violations(roster, a):
+        def broken_fn(x):
+            return len(problem.violations(roster, x))
+    a, value, steps = lns(roster, problem, a, value, score_fn=score_fn, rng=rng, budget=budget,
+                          seed=seed, workers=workers, step_time=0.25, on_improve=improved,
+                          bound=bound, broken_fn=broken_fn)
+    info["lns_steps"] = steps
+    return done(a, value)

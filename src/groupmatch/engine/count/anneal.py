@@ -41,8 +41,9 @@ _I_BASE = 8  # length of the first cycle
 _I_ACCEPT = 9  # accepted moves (statistics only)
 _I_FINAL = 10  # 1 once the last cycle has begun: it then stretches to the (re-estimated) total
 _I_MAXDBL = 11  # cycle lengths stop doubling after this many cycles
-_I_STOP_AT_ZERO = 12  # 1: stop as soon as the best value reaches 0 (rules alone, all kept)
-_N_ICTL = 13
+_I_STOP_AT_TARGET = 12  # 1: stop as soon as the best value reaches _I_TARGET
+_I_TARGET = 13  # a value nothing beats (0 for the rules alone; the objective's upper bound)
+_N_ICTL = 14
 
 _F_T0 = 0  # start temperature of every cycle
 _F_T1 = 1  # end temperature of every cycle
@@ -301,7 +302,7 @@ def _anneal(
                 best[p] = grp[p]
                 dflag[p] = 0
             nd = 0
-            if bestv == 0 and ictl[_I_STOP_AT_ZERO]:
+            if ictl[_I_STOP_AT_TARGET] and bestv >= ictl[_I_TARGET]:
                 break  # inside the chunk, so the work spent does not depend on chunk sizes
     ictl[_I_CUR] = cur
     ictl[_I_BEST] = bestv

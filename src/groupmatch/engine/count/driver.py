@@ -21,7 +21,8 @@ from .anneal import (
     _I_CUR,
     _I_CYCLE,
     _I_MAXDBL,
-    _I_STOP_AT_ZERO,
+    _I_STOP_AT_TARGET,
+    _I_TARGET,
     _I_TOTAL,
     _I_WORK,
     _N_FCTL,
@@ -181,7 +182,7 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
 def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None, q=None,
                    num_w=None, movable=None, conf_ptr=None, conf_idx=None, time_limit=10.0,
                    max_work=None, seed=0, progress=None, rules=None, forbidden=None, floor=None,
-                   tuning: Tuning | None = None) -> CountRun:
+                   target=None, tuning: Tuning | None = None) -> CountRun:
     """Improve a feasible grouping by simulated annealing over sampled moves and swaps.
 
     Each step draws a random movable person ``i`` and a target group: the group of a random
@@ -226,6 +227,9 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     floor : int, optional
         Keep every group's own objective at least this high: a hard, graded penalty on each
         group below it (the worst-group floor; the start may break it).
+    target : int, optional
+        An upper bound of the objective: the search stops as soon as its best value reaches it
+        (nothing better exists), inside a chunk, so the work spent stays deterministic.
     time_limit : float
         Wall seconds (compilation excluded once the kernels are cached).
     max_work : int, optional
@@ -326,7 +330,9 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     ictl[_I_BASE] = max(int(tuning.base_sweeps * movers.size), 1024)
     ictl[_I_CYCLE] = -1  # the first step opens cycle 0
     ictl[_I_MAXDBL] = int(tuning.max_doublings)
-    ictl[_I_STOP_AT_ZERO] = 1 if rules_only else 0
+    stop = rules_only or target is not None
+    ictl[_I_STOP_AT_TARGET] = 1 if stop else 0
+    ictl[_I_TARGET] = 0 if rules_only else (int(target) if stop else 0)
     budget = int(max_work) if max_work is not None else 2**62
     ictl[_I_TOTAL] = budget
     best = grp.copy()
@@ -359,8 +365,8 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
         elapsed = now - t_start
         if done >= budget or elapsed >= time_limit:
             break
-        if rules_only and ictl[_I_BEST] == 0:
-            break  # every rule holds and there is no objective: nothing left to gain
+        if stop and ictl[_I_BEST] >= ictl[_I_TARGET]:
+            break  # every rule holds and nothing better exists: nothing left to gain
         if done > 0:
             rate = done / max(now - t_search, 1e-9)
             chunk = max(1024, int(rate * tuning.chunk_seconds))
