@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 from .exceptions import InputError
 
@@ -63,7 +66,6 @@ def check_weight(name: str, value: object) -> float:
     >>> check_weight("weight", 2)
     2.0
     """
-    import math
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise InputError(f"Parameter {name!r} must be a finite number; got {value!r}.")
     return float(value)
@@ -89,3 +91,84 @@ def check_range(name: str, value, minimum: int = 0) -> tuple[int, int]:
         raise InputError(f"{name} must satisfy {minimum} <= min <= max and max >= 1; "
                          f"got ({lo}, {hi}).")
     return lo, hi
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Validate a flag: ``True`` or ``False`` only (the text ``"false"`` is not a flag).
+
+    Examples
+    --------
+    >>> check_bool("deterministic", True)
+    True
+    >>> check_bool("deterministic", "false")
+    Traceback (most recent call last):
+    ...
+    groupmatch.exceptions.InputError: Parameter 'deterministic' must be True or False; got 'false'.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"Parameter {name!r} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def check_seconds(name: str, value: object) -> float:
+    """Validate a duration: a finite number of seconds > 0 (bools, ``inf`` and ``nan`` refused).
+
+    Examples
+    --------
+    >>> check_seconds("time_limit", 5)
+    5.0
+    >>> check_seconds("time_limit", float("inf"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    groupmatch.exceptions.InputError: Parameter 'time_limit' must be ... got inf. ...
+    """
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value <= 0):
+        hint = ""
+        if isinstance(value, numbers.Real) and math.isinf(value) and value > 0:
+            hint = (" There is no 'run until proven optimal' setting: give a generous finite "
+                    "limit instead (e.g. 3600); an exact solve stops as soon as it proves "
+                    "optimality.")
+        raise InputError(
+            f"Parameter {name!r} must be a finite number of seconds > 0; got {value!r}.{hint}")
+    return float(value)
+
+
+def check_names(name: str, value: object, *, mapping: bool = False) -> list | dict:
+    """Validate a list of column names given as parameter ``name``.
+
+    A single string is refused with the fix spelled out (it would otherwise be read letter by
+    letter). With ``mapping`` a ``{logical_name: column}`` dict is accepted and returned as a
+    dict.
+
+    Examples
+    --------
+    >>> check_names("sensitive", ("gender",))
+    ['gender']
+    >>> check_names("multi", "interests")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    groupmatch.exceptions.InputError: ... pass a list: multi=['interests'].
+    """
+    if isinstance(value, str):
+        raise InputError(f"Parameter {name!r} takes a list of column names, not one string; "
+                         f"pass a list: {name}=[{value!r}].")
+    if isinstance(value, Mapping):
+        if mapping:
+            out = dict(value)
+            nested = [v for v in out.values() if isinstance(v, (list, tuple, set, dict))]
+            if nested:
+                raise InputError(f"Parameter {name!r} maps each name to one column; got "
+                                 f"{nested[0]!r}.")
+            return out
+        raise InputError(f"Parameter {name!r} takes a list of column names; got a mapping "
+                         f"{value!r}. Pass a list: {name}={list(value)!r}.")
+    if not isinstance(value, Iterable) or isinstance(value, bytes):
+        kind = "a list or a {name: column} dict" if mapping else "a list"
+        raise InputError(f"Parameter {name!r} takes {kind} of column names; got {value!r}.")
+    names = list(value)
+    nested = [v for v in names if isinstance(v, (list, tuple, set, frozenset, dict))]
+    if nested:
+        raise InputError(f"Parameter {name!r} takes a flat list of column names; got "
+                         f"{nested[0]!r} inside it.")
+    return names

@@ -9,26 +9,52 @@ Default column convention (what :func:`groupmatch.datasets.make_organization` pr
 ==========================  ===============================================================
 column                      meaning
 ==========================  ===============================================================
-``id``                      unique person id (required)
+``id``                      unique person id (required); numbers compare by value and
+                            text without surrounding spaces, so ``1``, ``1.0`` and ``"1"``
+                            are one id (two of them in the column are an error); whole-number
+                            floats are kept as ints (``2.0`` comes back as ``2``)
 ``department``, ``site``,   categorical attributes (used when present)
 ``level``, ``gender``
 ``tenure_years``            numeric attribute (used when present)
-``timezone``                UTC offset in hours (used when present)
-``interests``, ``needs``,   multi-valued topics: a list or a ``;``-separated string
+``timezone``                UTC offset in hours, -12 to +14 (used when present)
+``interests``, ``needs``,   multi-valued topics (see *Multi-valued cells* below)
 ``expertise``
-``slots``                   weekly availability slots, list or ``;``-separated string
+``slots``                   weekly availability slots (see *Multi-valued cells* below)
 ``manager_id``              id of the person's manager, empty for nobody
 ``team``                    intact team id
 ``role``                    ``mentee``, ``mentor`` or ``both``
 ``mentor_capacity_groups``  how many groups a mentor may lead (integer >= 0)
 ``mentor_capacity_mentees`` how many mentees a mentor may take (integer >= 0)
 ==========================  ===============================================================
+
+Multi-valued cells
+------------------
+A cell of a multi-valued column may hold
+
+- a Python list, tuple, set or 1-d numpy array of values;
+- the text of a list, as pandas writes one to CSV (``"['a', 'b']"``, numpy's ``"['a' 'b']"``)
+  or as JSON (``'["a", "b"]'``). Only plain string and number items are read (nothing is
+  evaluated); a cell that starts with ``[`` and ends with ``]`` but is not such a list is an
+  error. Text in ``(...)`` or ``{...}`` is read as a tuple or set when it is one, else as text;
+- plain text, split on ``list_sep`` (``";"`` by default; ``None`` keeps the whole text as one
+  value);
+- a single number (one value), or nothing (``None``, NaN, empty text: no values).
+
+Inside a list, missing items (``None``, NaN, ``null``) and empty strings are dropped, text is
+stripped, and whole numbers read as integers (``1.0`` is ``"1"``).
 """
 
 from __future__ import annotations
 
+import ast
+import io
+import json
+import math
+import numbers
+import re
+import tokenize
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import cached_property
 from types import MappingProxyType
 
@@ -36,7 +62,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from ._validation import column_error
+from ._validation import check_names, column_error
 from .exceptions import InputError
 
 __all__ = ["Roster", "ROLES"]
@@ -47,6 +73,8 @@ DEFAULT_MULTI = ("interests", "needs", "expertise", "slots")
 TOPIC_KINDS = ("interests", "needs", "expertise")  # share one topic vocabulary
 ROLES = ("mentee", "mentor", "both")
 AUTO = "auto"
+DEFAULT_LIST_SEP = ";"
+TIMEZONE_RANGE = (-12.0, 14.0)  # UTC offsets in use, in hours (Baker Island to Kiribati)
 
 
 @dataclass(frozen=True)
@@ -119,6 +147,7 @@ class Roster:
         capacity_mentees: str | None = AUTO,
         timezone: str | None = AUTO,
         sensitive: Sequence[str] = (),
+        list_sep: str | None = DEFAULT_LIST_SEP,
     ) -> Roster:
         """Validate and encode a people table.
 
@@ -127,7 +156,10 @@ class Roster:
         df : DataFrame
             One row per person.
         id : str
-            Column holding unique person ids.
+            Column holding unique person ids. Numbers compare by value and text without
+            surrounding spaces: ``1``, ``1.0`` and ``"1"`` are one id, so two of them in the
+            column are an error, and ``1.0`` in ``manager_id`` or a rule finds ``1``. Whole
+            numbers written as floats (a column read as ``1.0, 2.0``) are kept as ints.
         categorical, numeric : list of str, optional
             Attribute columns. ``None`` uses the default columns that are present
             (``department, site, level, gender`` and ``tenure_years``); ``[]`` uses none.
@@ -135,10 +167,19 @@ class Roster:
             Multi-valued columns, as ``{logical_name: column}`` or a list of column names.
             Logical names ``interests``, ``needs`` and ``expertise`` share one topic vocabulary,
             ``slots`` holds availability. ``None`` uses the defaults that are present.
+            Cells may hold lists, the text of a list (``"['a', 'b']"`` as pandas writes it to
+            CSV, or JSON ``'["a", "b"]'``) or text split on ``list_sep``; see the module notes.
         manager, team, role, capacity_groups, capacity_mentees, timezone : str or None
             Column names; ``"auto"`` uses the default name if present, ``None`` ignores it.
+            Time zones are UTC offsets in hours between -12 and +14 (``5.5`` for UTC+05:30).
         sensitive : list of str
             Columns that may drive rules but are left out of exports by default.
+        list_sep : str or None, default ``";"``
+            Separator of values in plain-text multi-valued cells (``"python;sql"``); ``None``
+            reads each text cell as one value. Cells holding list text are parsed whatever it is.
+
+        Every list-of-columns parameter takes a list: ``multi="interests"`` is an error that
+        says ``multi=['interests']``. Duplicate column names in ``df`` are an error.
 
         Raises
         ------
@@ -153,32 +194,46 @@ class Roster:
         >>> r = gm.Roster.from_frame(df)
         >>> r.manager.tolist(), r.topics
         ([-1, 0, 0], ('python', 'sql'))
+
+        List text, JSON and another separator:
+
+        >>> df = pd.DataFrame({"id": [1, 2, 3],
+        ...                    "needs": ["['python', 'sql']", '["python", null]', "R|sql"]})
+        >>> gm.Roster.from_frame(df, list_sep="|").topics
+        ('R', 'python', 'sql')
         """
         if not isinstance(df, pd.DataFrame):
             raise InputError(
                 f"Roster.from_frame needs a pandas DataFrame; got {type(df).__name__}."
             )
+        _unique_columns(df)
         if len(df) == 0:
             raise InputError(
                 "The roster is empty: the DataFrame has no rows. Pass at least one person."
             )
+        if isinstance(id, (list, tuple, set, dict)):
+            raise InputError(f"Parameter 'id' takes one column name; got {id!r}.")
+        categorical = None if categorical is None else check_names("categorical", categorical)
+        numeric = None if numeric is None else check_names("numeric", numeric)
+        multi = None if multi is None else check_names("multi", multi, mapping=True)
+        sensitive = check_names("sensitive", sensitive)
+        if list_sep is not None and not (isinstance(list_sep, str) and list_sep):
+            raise InputError(f"Parameter 'list_sep' must be a non-empty string or None; "
+                             f"got {list_sep!r}.")
         _require_columns(df, [id], "the id column")
         labels = list(df.index)
         id_col = df[id]
         _no_missing(df, id, labels)
         keys = _keys(id_col)
-        dup = keys.duplicated(keep=False).to_numpy()
-        if dup.any():
-            rows = [labels[i] for i in np.flatnonzero(dup)]
-            raise column_error(id, "must hold unique ids", rows, "Remove or rename the duplicates.")
+        _unique_ids(id_col, keys, id, labels)
         index_of = {k: i for i, k in enumerate(keys)}
 
         cat_cols = _pick(df, categorical, DEFAULT_CATEGORICAL)
         num_cols = _pick(df, numeric, DEFAULT_NUMERIC)
         if multi is None:
             multi_map = {c: c for c in DEFAULT_MULTI if c in df.columns}
-        elif isinstance(multi, Mapping):
-            multi_map = dict(multi)
+        elif isinstance(multi, dict):
+            multi_map = multi
         else:
             multi_map = {c: c for c in multi}
         _require_columns(df, cat_cols, "categorical")
@@ -192,7 +247,8 @@ class Roster:
         nums = {}
         for c in num_cols:
             nums[c] = _frozen(_numeric(df, c, labels))
-        parsed = {name: _parse_multi(df[col], col, labels) for name, col in multi_map.items()}
+        parsed = {name: _parse_multi(df[col], col, labels, list_sep, col in sensitive)
+                  for name, col in multi_map.items()}
         topic_vocab = sorted(
             {t for k, v in parsed.items() if k in TOPIC_KINDS for s in v for t in s}
         )
@@ -228,13 +284,13 @@ class Roster:
             if col is not None:
                 columns[key] = col
         tz_col = _optional(df, timezone, "timezone")
-        tz = None if tz_col is None else _frozen(_numeric(df, tz_col, labels))
+        tz = None if tz_col is None else _frozen(_timezones(df, tz_col, labels))
         if tz_col is not None:
             columns["timezone"] = tz_col
         _require_columns(df, list(sensitive), "sensitive")
 
         return cls(
-            ids=_frozen(id_col.to_numpy(dtype=object)),
+            ids=_frozen(_clean_ids(id_col)),
             frame=df.copy(),
             categorical=MappingProxyType(cats),
             numeric=MappingProxyType(nums),
@@ -313,6 +369,36 @@ class Roster:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def __repr__(self) -> str:
+        """A one-line summary: counts and column names, never the table or any value.
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> df = pd.DataFrame({"id": [1, 2], "site": ["x", "y"], "gender": ["f", "m"],
+        ...                    "needs": ["a", "b"]})
+        >>> gm.Roster.from_frame(df, sensitive=["gender"])
+        Roster(2 people; id='id'; categorical: site, gender; multi: needs; sensitive: gender)
+        """
+        cols = self.columns
+        head = f"{self.n:,} people"
+        if self.base is not None:
+            head += f" of {self.base.n:,}"
+        parts = [head, f"id={cols.get('id', 'id')!r}"]
+        multi = [k if cols.get(k, k) == k else f"{k}={cols[k]}" for k in self.multi]
+        for label, names in (("categorical", list(self.categorical)),
+                             ("numeric", list(self.numeric)), ("multi", multi)):
+            if names:
+                parts.append(f"{label}: {_short_list(names)}")
+        also = [k for k in ("manager", "team", "role", "timezone") if k in cols]
+        if "capacity_groups" in cols or "capacity_mentees" in cols:
+            also.insert(len(also) - ("timezone" in cols), "capacity")
+        if also:
+            parts.append(f"also: {', '.join(also)}")
+        if self.sensitive:
+            parts.append(f"sensitive: {_short_list(list(self.sensitive))}")
+        return f"Roster({'; '.join(parts)})"
+
     @property
     def n(self) -> int:
         """Number of people."""
@@ -342,6 +428,67 @@ class Roster:
         reports = np.flatnonzero(self.manager >= 0)
         g.add_edges_from(zip(self.manager[reports].tolist(), reports.tolist(), strict=True))
         return g
+
+    @cached_property
+    def _subtrees(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows in depth-first order of the reporting tree and, per row, the span of that
+        order holding its subtree (itself and every report at any level): built once, so a
+        person's reports are one slice. The tree has no cycles (checked when it is read)."""
+        n = self.n
+        manager = np.asarray(self.manager)
+        children: list[list[int]] = [[] for _ in range(n)]
+        for i, m in enumerate(manager.tolist()):
+            if m >= 0:
+                children[m].append(i)
+        order = np.empty(n, dtype=np.int64)
+        start = np.empty(n, dtype=np.int64)
+        size = np.ones(n, dtype=np.int64)
+        k = 0
+        for root in np.flatnonzero(manager < 0).tolist():
+            stack = [root]
+            while stack:
+                v = stack.pop()
+                start[v] = k
+                order[k] = v
+                k += 1
+                stack.extend(reversed(children[v]))
+        for v in order[::-1].tolist():  # reports come after their manager: sum bottom-up
+            if manager[v] >= 0:
+                size[manager[v]] += size[v]
+        return order, start, start + size
+
+    def __reduce__(self):
+        """Pickle (process pools, notebooks): the fields, with plain dicts for the read-only
+        mappings; rebuilt with the same read-only mappings and arrays. Cached views are not
+        stored (they rebuild on use)."""
+        state, proxies = {}, []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, MappingProxyType):
+                value = dict(value)
+                proxies.append(f.name)
+            state[f.name] = value
+        return _rebuild_roster, (type(self), state, tuple(proxies))
+
+    def reporting_line(self, row: int) -> np.ndarray:
+        """Rows above ``row`` (managers at any level), ``row`` itself and below it (reports at
+        any level).
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": list("abcd"),
+        ...                                        "manager_id": [None, "a", "b", "a"]}))
+        >>> sorted(r.reporting_line(1).tolist())
+        [0, 1, 2]
+        """
+        order, start, end = self._subtrees
+        up = []
+        m = int(self.manager[row])
+        while m >= 0:
+            up.append(m)
+            m = int(self.manager[m])
+        return np.concatenate([np.array(up, dtype=np.int64), order[start[row]:end[row]]])
 
     @cached_property
     def _row_of(self) -> dict[str, int]:
@@ -385,6 +532,14 @@ class Roster:
 
 
 # ---------------------------------------------------------------------- helpers
+def _short_list(names: Sequence[object], shown: int = 4) -> str:
+    """``'a, b, c, d'``, or the first ``shown`` names and how many more."""
+    names = [str(n) for n in names]
+    if len(names) <= shown:
+        return ", ".join(names)
+    return f"{', '.join(names[:shown])}, … (+{len(names) - shown} more)"
+
+
 def check_roster(roster) -> None:
     """InputError unless ``roster`` is a :class:`Roster` (the front door's first check)."""
     if not isinstance(roster, Roster):
@@ -392,21 +547,84 @@ def check_roster(roster) -> None:
                          f"got {type(roster).__name__}.")
 
 
+def _text(v) -> str | None:
+    """The comparable text of one id or list item; ``None`` for a missing value.
+
+    Numbers by value (``3``, ``3.0``, ``np.int64(3)`` -> ``'3'``), text stripped.
+
+    Examples
+    --------
+    >>> _text(3.0), _text(" a "), _text(float("nan")), _text(2.5)
+    ('3', 'a', None, '2.5')
+    """
+    if type(v) is str:
+        return v.strip()
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        f = float(v)
+        if math.isnan(f):
+            return None
+        return str(int(f)) if math.isfinite(f) and f.is_integer() else str(f)
+    return str(v).strip()
+
+
 def _keys(series: pd.Series) -> pd.Series:
     """Comparable string keys for ids, so 3, 3.0 and "3" all match."""
-    s = series
-    if pd.api.types.is_float_dtype(s):
-        whole = s.dropna()
-        if (whole == np.round(whole)).all():
-            s = s.astype("Int64")
-    return s.astype(object).map(lambda v: None if pd.isna(v) else str(v).strip())
+    return series.astype(object).map(_text)
+
+
+def _clean_ids(series: pd.Series) -> np.ndarray:
+    """The ids as given, except that whole-number floats become ints (``2.0`` -> ``2``)."""
+    def clean(v):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+            return int(v)
+        return v
+    out = np.empty(len(series), dtype=object)
+    out[:] = [clean(v) for v in series.tolist()]
+    return out
+
+
+def _unique_ids(series: pd.Series, keys: pd.Series, col: str, labels: list) -> None:
+    dup = keys.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    rows = np.flatnonzero(dup)
+    raw = series.tolist()
+    seen: dict[str, object] = {}
+    fix = "Remove or rename the duplicates."
+    for i in rows.tolist():
+        first = seen.setdefault(keys.iloc[i], raw[i])
+        if first is not raw[i] and repr(first) != repr(raw[i]):
+            fix = (f"Ids {_plain(first)!r} and {_plain(raw[i])!r} are the same id: numbers "
+                   f"compare by value and text without surrounding spaces. {fix}")
+            break
+    raise column_error(col, "must hold unique ids", [labels[i] for i in rows], fix)
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _unique_columns(df: pd.DataFrame) -> None:
+    dup = df.columns[df.columns.duplicated()].unique().tolist()
+    if dup:
+        raise InputError(
+            f"The DataFrame has duplicate column names ({', '.join(map(repr, dup[:5]))}); "
+            "the roster cannot tell them apart. Rename or drop the copies "
+            "(df.loc[:, ~df.columns.duplicated()] keeps the first of each)."
+        )
 
 
 def _pick(df: pd.DataFrame, given: Sequence[str] | None, defaults: Sequence[str]) -> list[str]:
     if given is None:
         return [c for c in defaults if c in df.columns]
-    if isinstance(given, str):
-        return [given]
     return list(given)
 
 
@@ -456,22 +674,174 @@ def _numeric(df: pd.DataFrame, col: str, labels: list) -> np.ndarray:
     return values.to_numpy(dtype=np.float64)
 
 
-def _parse_multi(series: pd.Series, col: str, labels: list) -> list[frozenset[str]]:
-    out = []
-    for pos, v in enumerate(series.tolist()):
-        if isinstance(v, (list, tuple, set, frozenset, np.ndarray)):
-            items = [str(x).strip() for x in v]
-        elif v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            items = []
-        elif isinstance(v, str):
-            items = [x.strip() for x in v.split(";")]
+_LIST_TYPES = (list, tuple, set, frozenset, np.ndarray, pd.Series)
+_NESTED = (*_LIST_TYPES, dict)
+_CLOSING = {"[": "]", "(": ")", "{": "}"}
+_MISSING_NAMES = frozenset({"nan", "NaN", "None", "NA", "NaT", "null"})
+_ADJACENT_QUOTES = re.compile(r"""['"]\s*['"]""")  # 'a' 'b': numpy's print, or an empty string
+_MAX_LIST_TEXT = 100_000
+
+
+class _BadCell(ValueError):
+    """One multi-valued cell that cannot be read; the message says what it holds."""
+
+
+def _literal_items(text: str) -> list | None:
+    """Items of the list, tuple or set written as ``text``, or None when it is not one.
+
+    Reads JSON arrays and Python or numpy list text. Nothing is evaluated but single string and
+    number literals.
+
+    Examples
+    --------
+    >>> _literal_items("['a', 'b']"), _literal_items('["a", null]'), _literal_items("['a' 'b']")
+    (['a', 'b'], ['a', None], ['a', 'b'])
+    >>> _literal_items("[a, b]") is None
+    True
+    """
+    if len(text) > _MAX_LIST_TEXT:
+        return None
+    if text[0] == "[":
+        try:
+            value = json.loads(text)
+        except ValueError:
+            pass
         else:
-            raise column_error(
-                col, "must hold lists or ';'-separated strings", [labels[pos]],
-                "Write the values as 'a;b;c' or as a Python list.",
-            )
-        out.append(frozenset(x for x in items if x))
+            return value if isinstance(value, list) else None
+    if not _ADJACENT_QUOTES.search(text):  # fast path: the C parser, constants only
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+        else:
+            if isinstance(value, (list, tuple, set, frozenset)):
+                return list(value)
+            return None
+    return _token_items(text)
+
+
+def _token_items(text: str) -> list | None:
+    """The slow, lenient reader: a bracket, then string, number or missing-value tokens
+    (commas optional, as numpy prints arrays), then the matching bracket."""
+    skip = (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER)
+    try:
+        toks = [t for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                if t.type not in skip]
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    if len(toks) < 2 or toks[0].string != text[0] or toks[-1].string != _CLOSING[text[0]]:
+        return None
+    items: list = []
+    sign = ""
+    try:
+        for t in toks[1:-1]:
+            if t.type == tokenize.OP and t.string == "," and not sign:
+                continue
+            if t.type == tokenize.OP and t.string in "-+" and not sign:
+                sign = t.string
+                continue
+            if t.type == tokenize.NUMBER:
+                items.append(ast.literal_eval(sign + t.string))
+                sign = ""
+            elif t.type == tokenize.STRING and not sign:
+                value = ast.literal_eval(t.string)
+                if not isinstance(value, str):
+                    return None
+                items.append(value)
+            elif t.type == tokenize.NAME and t.string in _MISSING_NAMES and not sign:
+                items.append(None)
+            else:
+                return None
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return None if sign else items
+
+
+def _cell_items(v, list_sep: str | None) -> list[str]:
+    """The values of one multi-valued cell (see the module notes), or _BadCell."""
+    if isinstance(v, _LIST_TYPES):
+        if isinstance(v, np.ndarray) and v.ndim != 1:
+            raise _BadCell(f"a {v.ndim}-d array")
+        raw = list(v)
+    elif isinstance(v, str):
+        text = v.strip()
+        if not text:
+            return []
+        raw = None
+        if text[0] in _CLOSING and text[-1] == _CLOSING[text[0]]:
+            raw = _literal_items(text)
+            if raw is None and text[0] == "[":
+                raise _BadCell("text in [...] that is not a list of quoted values")
+        if raw is None:
+            if list_sep is None:
+                return [text]
+            return [x for x in (y.strip() for y in text.split(list_sep)) if x]
+    elif isinstance(v, (bool, np.bool_)):
+        raise _BadCell(f"the flag {v!r}")
+    elif isinstance(v, numbers.Real) or v is None or v is pd.NA or v is pd.NaT:
+        raw = [v]
+    else:
+        raise _BadCell(f"a {type(v).__name__}")
+    out = []
+    for x in raw:
+        if type(x) is str:
+            t = x.strip()
+        elif isinstance(x, _NESTED):
+            raise _BadCell("a list inside the list")
+        else:
+            t = _text(x)
+        if t:
+            out.append(t)
     return out
+
+
+def _timezones(df: pd.DataFrame, col: str, labels: list) -> np.ndarray:
+    values = _numeric(df, col, labels)
+    lo, hi = TIMEZONE_RANGE
+    bad = (values < lo) | (values > hi)
+    if bad.any():
+        rows = [labels[i] for i in np.flatnonzero(bad)]
+        raise column_error(
+            col, f"must hold UTC offsets in hours between {lo:+g} and {hi:+g}", rows,
+            "Write hours, e.g. 5.5 for UTC+05:30 and -8 for UTC-08:00 (not minutes or seconds).",
+        )
+    return values
+
+
+def _parse_multi(series: pd.Series, col: str, labels: list, list_sep: str | None = ";",
+                 sensitive: bool = False) -> list[frozenset[str]]:
+    out = []
+    bad: list = []
+    why = ""
+    cache: dict[str, frozenset[str]] = {}
+    for pos, v in enumerate(series.tolist()):
+        try:
+            if isinstance(v, str):
+                got = cache.get(v)
+                if got is None:
+                    got = cache[v] = frozenset(_cell_items(v, list_sep))
+            else:
+                got = frozenset(_cell_items(v, list_sep))
+        except _BadCell as err:
+            if not bad:
+                shown = "" if sensitive else f" ({_excerpt(v)})"
+                why = f"Row {labels[pos]} holds {err}{shown}. "
+            bad.append(labels[pos])
+            got = frozenset()
+        out.append(got)
+    if bad:
+        sep = "" if list_sep is None else f" or text separated by {list_sep!r}"
+        raise column_error(
+            col, f"must hold lists{sep}", bad,
+            f"{why}Write the values as a list ['a', 'b'], JSON [\"a\", \"b\"]"
+            + ("" if list_sep is None else f" or 'a{list_sep}b'") + ".",
+        )
+    return out
+
+
+def _excerpt(v, width: int = 40) -> str:
+    text = repr(v)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _encode_multi(sets: list[frozenset[str]], vocab: list[str]) -> Multi:
@@ -548,3 +918,24 @@ def _capacity(df, col, labels) -> np.ndarray:
             "Use 0 for people who cannot mentor.",
         )
     return values.astype(np.int64)
+
+
+def _rebuild_roster(cls, state: dict, proxies: tuple[str, ...]):
+    """The inverse of ``Roster.__reduce__``: arrays come out of a pickle writeable; a roster's
+    stay read-only."""
+    for name in proxies:
+        state[name] = MappingProxyType(state[name])
+    for value in state.values():
+        _read_only(value)
+    return cls(**state)
+
+
+def _read_only(value) -> None:
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            _read_only(v)
+    elif is_dataclass(value) and not isinstance(value, type) and not hasattr(value, "ids"):
+        for f in fields(value):  # Categorical, Multi (a base Roster rebuilds itself)
+            _read_only(getattr(value, f.name))

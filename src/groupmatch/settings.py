@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._random import RandomState, check_random_state
-from ._validation import check_int
+from ._validation import check_bool, check_int, check_seconds
 from .exceptions import InputError
 
 __all__ = ["SolveSettings", "METHODS"]
@@ -50,19 +50,31 @@ class SolveSettings:
            workers: int | None = None, deterministic: bool = False,
            progress: Callable[[dict], None] | None = None,
            method: str = "auto") -> SolveSettings:
-        """Validate the front door's keyword arguments (InputError on bad ones)."""
-        if isinstance(time_limit, bool) or not (isinstance(time_limit, (int, float))
-                                                and time_limit > 0):
-            raise InputError(
-                f"time_limit must be a positive number of seconds; got {time_limit!r}.")
+        """Validate the front door's keyword arguments (InputError on bad ones).
+
+        ``time_limit`` must be a finite number of seconds > 0: ``inf`` is refused (there is no
+        "until proven optimal" setting; an exact solve stops as soon as it proves optimality).
+        ``workers`` is ``None`` (the machine's cores) or an integer >= 1; ``0`` is refused, not
+        read as "default". ``deterministic`` must be ``True`` or ``False``; text such as
+        ``"false"`` is refused rather than read as true.
+
+        Examples
+        --------
+        >>> SolveSettings.of(workers=0)
+        Traceback (most recent call last):
+        ...
+        groupmatch.exceptions.InputError: Parameter 'workers' must be >= 1; got 0.
+        """
+        time_limit = check_seconds("time_limit", time_limit)
         if method not in METHODS:
             raise InputError(f"method must be 'auto', 'exact' or 'search'; got {method!r}.")
         if progress is not None and not callable(progress):
             raise InputError(f"progress must be a callable or None; got {progress!r}.")
-        workers = check_int("workers", workers or (os.cpu_count() or 1), minimum=1)
+        workers = check_int("workers", (os.cpu_count() or 1) if workers is None else workers,
+                            minimum=1)
+        deterministic = check_bool("deterministic", deterministic)
         seed, _ = check_random_state(random_state)
-        return cls(float(time_limit), random_state, seed, workers, bool(deterministic),
-                   progress, method)
+        return cls(time_limit, random_state, seed, workers, deterministic, progress, method)
 
     @property
     def solver_workers(self) -> int:

@@ -49,7 +49,7 @@ def test_cannot_group_rejects_a_person_with_themself():
 
 
 def test_pairs_must_be_pairs():
-    with pytest.raises(gm.InputError, match="pairs of two ids"):
+    with pytest.raises(gm.InputError, match="pairs of exactly two ids"):
         gm.MustGroup([("e1", "e2", "e3")])
 
 
