@@ -59,4 +59,5 @@ def problems(draw, min_n: int = 4, max_n: int = 9):
         terms.append(gm.MustGroup([(f"e{i}", f"e{j}")]))
     if not terms:
         terms.append(gm.Diversity("gender"))
-    return roster, gm.PeerGroups(size=(lo, hi), terms=terms)
+    even = draw(st.booleans())  # even sizes (the default) and any size in the range
+    return roster, gm.PeerGroups(size=(lo, hi), terms=terms, even=even)

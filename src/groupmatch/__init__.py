@@ -21,8 +21,9 @@ from .exceptions import (
     InputError,
     NoSolutionError,
     ScalingWarning,
+    TermBelowRandomWarning,
 )
-from .exports import export
+from .exports import export, read_assignments
 from .modes import (
     BalanceLoad,
     DistinctSpecialities,
@@ -62,14 +63,14 @@ from .terms import (
 from .terms.history import met_pairs
 
 __all__ = [
-    "compare", "export", "plots", "ProgressLog", "Programme", "load_programme",
+    "compare", "export", "read_assignments", "plots", "ProgressLog", "Programme", "load_programme",
     "FacilitatedGroups", "TeamMentoring", "BalanceLoad", "GoalCoverage",
     "MentorOutsideDepartment", "DistinctSpecialities",
     "Roster", "PeerGroups", "solve", "score", "check", "Grouping", "Status",
     "Term", "Violation", "Diversity", "PairwiseDiversity", "SharedNeeds",
     "SizeBounds", "NotWithManager", "CannotGroup", "MustGroup",
     "GroupMatchError", "InputError", "InfeasibleError", "NoSolutionError",
-    "GroupMatchWarning", "ScalingWarning", "datasets", "__version__",
+    "GroupMatchWarning", "ScalingWarning", "TermBelowRandomWarning", "datasets", "__version__",
     "AvoidRepeats", "met_pairs", "plan_rounds", "plan_sessions", "RoundsPlan",
     "rematch", "RematchedGrouping", "moved_people", "backup_facilitators",
     "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",

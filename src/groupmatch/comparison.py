@@ -20,7 +20,8 @@ def _group_scores(roster, problem, a) -> np.ndarray:
     for w, values in problem.soft_values(roster, a, n_groups).values():
         total += w * np.asarray(values, dtype=np.int64)
     sizes = np.bincount(a[a >= 0], minlength=n_groups)
-    return total[sizes > 0]
+    total = total[sizes > 0]
+    return total if problem.scale == 1 else total / problem.scale  # the user's units
 
 
 def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
@@ -58,14 +59,15 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     arr_b = as_assignment(roster, problem_a, b)
     rows: dict[str, tuple] = {}
 
-    def total(problem, arr):
+    def total(problem, arr):  # in the user's units, like gm.score
         n_groups = max(problem.n_groups, int(arr.max()) + 1)
-        return sum(w * int(v.sum()) for w, v in problem.soft_values(roster, arr, n_groups).values())
+        return problem.in_user_units(sum(
+            w * int(v.sum()) for w, v in problem.soft_values(roster, arr, n_groups).values()))
 
     def terms(problem, arr):
         n_groups = max(problem.n_groups, int(arr.max()) + 1)
-        return {k: w * int(v.sum()) for k, (w, v) in problem.soft_values(roster, arr,
-                                                                             n_groups).items()}
+        return {k: problem.in_user_units(w * int(v.sum()))
+                for k, (w, v) in problem.soft_values(roster, arr, n_groups).items()}
 
     rows["objective"] = (total(problem_a, arr_a), total(problem_b, arr_b))
     if problem_b is not problem_a:
@@ -75,7 +77,7 @@ def compare(a, b, *, names: tuple[str, str] = ("a", "b")) -> pd.DataFrame:
     for label in dict.fromkeys([*ta, *tb]):
         rows[label] = (ta.get(label), tb.get(label))
     sa, sb = _group_scores(roster, problem_a, arr_a), _group_scores(roster, problem_b, arr_b)
-    rows["worst group score"] = (int(sa.min()), int(sb.min()))
+    rows["worst group score"] = (sa.min().item(), sb.min().item())
     rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
     rows["hard-rule violations"] = (len(problem_a.check(roster, arr_a)),
                                     len(problem_b.check(roster, arr_b)))
@@ -99,7 +101,7 @@ def _compare_results(a, b, names) -> pd.DataFrame:
     for label in dict.fromkeys([*a.breakdown, *b.breakdown]):
         rows[label] = (a.breakdown.get(label), b.breakdown.get(label))
     sa, sb = group_totals(a), group_totals(b)
-    rows["worst group score"] = (int(sa.min()), int(sb.min()))
+    rows["worst group score"] = (sa.min().item(), sb.min().item())
     rows["median group score"] = (float(np.median(sa)), float(np.median(sb)))
     rows["hard-rule violations"] = (len(a.spec.check(a._roster, a)),
                                     len(b.spec.check(b._roster, b)))

@@ -14,6 +14,7 @@ __all__ = [
     "NoSolutionError",
     "GroupMatchWarning",
     "ScalingWarning",
+    "TermBelowRandomWarning",
 ]
 
 
@@ -57,3 +58,9 @@ class GroupMatchWarning(UserWarning):
 
 class ScalingWarning(GroupMatchWarning):
     """Float weights or values were rounded to integers and lost precision."""
+
+
+class TermBelowRandomWarning(GroupMatchWarning):
+    """An objective ended below what a random grouping with the same sizes gives on average:
+    other terms (or the rules) drown it. Raise its weight or use ``PeerGroups(balance=True)``.
+    """

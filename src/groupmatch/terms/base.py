@@ -29,7 +29,8 @@ from ..exceptions import ScalingWarning
 if TYPE_CHECKING:
     from ..roster import Roster
 
-__all__ = ["Term", "ModelContext", "Violation", "SearchComponent", "pairs", "weights_to_int"]
+__all__ = ["Term", "ModelContext", "Violation", "SearchComponent", "pairs", "weights_to_int",
+           "integer_weights"]
 
 
 def pairs(counts: np.ndarray) -> np.ndarray:
@@ -187,6 +188,10 @@ class Term:
 
     weight: float = field(default=1.0, kw_only=True)
     hard: ClassVar[bool] = False
+    pairwise_sum: ClassVar[bool] = False
+    """True when a group's value is the sum over its member pairs of a fixed pair value (so the
+    value of everybody in one group is the total over all pairs, and a random grouping's
+    expected value is exact: see :mod:`groupmatch.terms.baseline`)."""
 
     @property
     def label(self) -> str:
@@ -217,6 +222,13 @@ class Term:
         """Describe the term to the compiled local search, or None if it cannot be."""
         return None
 
+    def pair_total(self, roster: Roster, rows: np.ndarray) -> int:
+        """For a ``pairwise_sum`` term: its pair value summed over every pair of ``rows`` (the
+        value of one group holding them all)."""
+        one = np.full(roster.n, -1, dtype=np.int64)
+        one[np.asarray(rows, dtype=np.int64)] = 0
+        return int(self.group_values(roster, one, 1)[0])
+
     def upper_bound(self, roster: Roster, lo: np.ndarray, hi: np.ndarray) -> int | None:
         """A cheap upper bound on the term's total value over all groupings, or None."""
         return None
@@ -225,12 +237,41 @@ class Term:
         """Cheap counting checks before any model is built; raise InfeasibleError with numbers."""
 
 
+def integer_weights(weights: list[float], labels: list[str]) -> tuple[list[int], int]:
+    """Term weights as integers for CP-SAT, and the factor they were multiplied by.
+
+    Integral weights are kept (factor 1). Otherwise all weights are multiplied by the least
+    common denominator of their fractions (denominators up to 1000, so 0.125 and 1/3 are
+    exact); weights that need more precision are rounded to 3 decimals (factor 1000) with a
+    ScalingWarning. Results report values divided by the factor, in the user's units.
+
+    Examples
+    --------
+    >>> integer_weights([1, 2], ["a", "b"])
+    ([1, 2], 1)
+    >>> integer_weights([3, 0.125], ["a", "b"])
+    ([24, 1], 8)
+    """
+    fractions = [Fraction(w).limit_denominator(1000) for w in weights]
+    if all(math.isclose(float(f), w, rel_tol=1e-9, abs_tol=1e-12)
+           for f, w in zip(fractions, weights, strict=True)):
+        scale = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+        if scale <= 10**6:
+            return [int(f * scale) for f in fractions], scale
+    scaled = [w * 1000 for w in weights]
+    lost = [lab for lab, s in zip(labels, scaled, strict=True) if abs(s - round(s)) > 1e-9]
+    warnings.warn(
+        f"Weights of {', '.join(lost)} were rounded to 3 decimals for the integer solver.",
+        ScalingWarning,
+        stacklevel=3,
+    )
+    return [int(round(s)) for s in scaled], 1000
+
+
 def weights_to_int(weights: list[float], labels: list[str]) -> list[int]:
     """Scale term weights to integers in one place (CP-SAT takes integers only).
 
-    Integral weights are kept. Otherwise all weights are multiplied by the least common
-    denominator of their fractions (denominators up to 1000, so 0.125 and 1/3 are exact);
-    weights that need more precision are rounded to 3 decimals with a ScalingWarning.
+    The integers of :func:`integer_weights`, without the factor.
 
     Examples
     --------
@@ -239,17 +280,4 @@ def weights_to_int(weights: list[float], labels: list[str]) -> list[int]:
     >>> weights_to_int([0.5, 2, 0.125], ["a", "b", "c"])
     [4, 16, 1]
     """
-    fractions = [Fraction(w).limit_denominator(1000) for w in weights]
-    if all(math.isclose(float(f), w, rel_tol=1e-9, abs_tol=1e-12)
-           for f, w in zip(fractions, weights, strict=True)):
-        scale = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
-        if scale <= 10**6:
-            return [int(f * scale) for f in fractions]
-    scaled = [w * 1000 for w in weights]
-    lost = [lab for lab, s in zip(labels, scaled, strict=True) if abs(s - round(s)) > 1e-9]
-    warnings.warn(
-        f"Weights of {', '.join(lost)} were rounded to 3 decimals for the integer solver.",
-        ScalingWarning,
-        stacklevel=3,
-    )
-    return [int(round(s)) for s in scaled]
+    return integer_weights(weights, labels)[0]

@@ -82,6 +82,7 @@ class Diversity(Term):
 
     column: str = ""
     resolution: int = field(default=2, kw_only=True)
+    pairwise_sum = True  # categorical: 1 per differing pair; numeric: (q_i - q_j)² per pair
 
     def __post_init__(self):
         if not isinstance(self.column, str) or not self.column:
@@ -231,6 +232,7 @@ class PairwiseDiversity(Term):
 
     matrix: np.ndarray = None
     scale: int | None = field(default=None, kw_only=True)
+    pairwise_sum = True
 
     def __post_init__(self):
         m = np.asarray(getattr(self.matrix, "to_numpy", lambda: self.matrix)(), dtype=float)
@@ -311,6 +313,33 @@ class PairwiseDiversity(Term):
     def explain(self, roster, assignment, group):
         value = int(self.group_values(roster, np.where(assignment == group, 0, -1), 1)[0])
         return {"distance_sum": value / self.scale}
+
+    def pair_total(self, roster, rows):
+        """Σ of the distances over pairs of ``rows``, block by block (no n×n copy)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        d = self.int_matrix
+        total = 0
+        for start in range(0, len(rows), 1024):
+            total += int(d[rows[start:start + 1024]][:, rows].sum())
+        return total // 2
+
+    def upper_bound(self, roster, lo, hi):
+        """Half the sum, over people, of their ``max(hi) - 1`` largest positive distances.
+
+        A person has at most ``max(hi) - 1`` group-mates, and every pair is counted by both
+        of its people. O(n²) on the matrix the user gave; never a new n×n array.
+        """
+        k = int(np.max(hi)) - 1 if len(hi) else 0
+        d = self.int_matrix
+        if k <= 0 or d.shape[0] < 2:
+            return 0
+        k = min(k, d.shape[0] - 1)
+        total = 0
+        for start in range(0, d.shape[0], 1024):  # row blocks keep the copy small
+            block = np.clip(d[start:start + 1024], 0, None)
+            top = np.partition(block, block.shape[1] - k, axis=1)[:, -k:]
+            total += int(top.sum())
+        return total // 2
 
     def search_components(self, roster):
         return [SearchComponent("dense", self.int_matrix)]

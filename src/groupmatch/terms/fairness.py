@@ -121,10 +121,12 @@ def objective_terms(problem) -> list[tuple[Term, int]]:
 
 def report_columns(roster, problem, assignment) -> dict[str, object]:
     """Extra columns of ``Grouping.groups``: ``group_score`` (the weighted sum of the objective
-    terms in each group) and whatever terms add through ``group_columns`` (common slots)."""
+    terms in each group, in the user's units) and whatever terms add through ``group_columns``
+    (common slots)."""
     n_groups = problem.n_groups
-    out: dict[str, object] = {
-        "group_score": group_scores(roster, objective_terms(problem), assignment, n_groups)}
+    score = group_scores(roster, objective_terms(problem), assignment, n_groups)
+    out: dict[str, object] = {"group_score": score if problem.scale == 1 else
+                              score / problem.scale}
     for term in problem.terms:
         extra = getattr(term, "group_columns", None)
         if extra is not None:

@@ -159,6 +159,7 @@ class AvoidRepeats(Term):
     weight: float | None = field(default=None, kw_only=True)
     _frame: pd.DataFrame = field(init=False, repr=False)
     _cache: dict = field(init=False, repr=False, default_factory=dict)
+    pairwise_sum = True  # weighted: each pair costs its earlier meetings
 
     def __post_init__(self):
         if self.weight is not None:

@@ -45,6 +45,7 @@ class SharedNeeds(Term):
     """
 
     column: str = "needs"
+    pairwise_sum = True  # each pair counts the topics both members need
 
     def __post_init__(self):
         if not isinstance(self.column, str) or not self.column:

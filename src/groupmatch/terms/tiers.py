@@ -158,7 +158,10 @@ def bind_problem(problem, roster):
         return total
 
     below = span_of(base)
-    measured = tuple((terms[k], weights[k]) for k in base
+    # a floor measures group scores in the objectives' own integers (without the factor its
+    # own fractional weight adds to the whole objective: see make_problem)
+    div = round(problem.scale / problem.measure_scale)
+    measured = tuple((terms[k], weights[k] // div) for k in base
                      if getattr(terms[k], "tier", None) is None)
     for k in floors:
         terms[k] = terms[k].bind(measured)

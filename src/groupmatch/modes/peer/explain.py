@@ -13,6 +13,7 @@ import pandas as pd
 
 from ...exceptions import InputError
 from ...explain import group_totals, hidden_columns, term_is_hidden
+from ...terms.baseline import random_expectation
 
 __all__ = ["explain_group", "explain_person"]
 
@@ -70,18 +71,38 @@ def _binding(term, details, roster, a, group) -> str | None:
     return "; ".join(words) or None
 
 
-def _shared_lines(roster, a, group, hidden) -> list[str]:
+def _columns_of(problem, roster, kind: str) -> list[str]:
+    """The multi-valued columns the problem's terms read for ``kind`` (``"shared"``: the
+    ``SharedNeeds`` terms, ``"slots"``: the ``CommonSlot`` terms); the default column
+    (``needs``, ``slots``) when no term names one."""
+    from ...terms.needs import SharedNeeds
+    from ...terms.schedule import CommonSlot
+
+    default, cls = {"shared": ("needs", SharedNeeds), "slots": ("slots", CommonSlot)}[kind]
+    found = [t.column for t in problem.terms if isinstance(t, cls) and t.column in roster.multi]
+    return list(dict.fromkeys(found)) or ([default] if default in roster.multi else [])
+
+
+def _shared_title(column: str) -> str:
+    return "learning needs" if column == "needs" else column
+
+
+def _shared_lines(roster, problem, a, group, hidden) -> list[str]:
     members = np.flatnonzero(a == group)
     lines = []
-    if "needs" in roster.multi and "needs" not in hidden:
-        multi = roster.multi["needs"]
+    for column in _columns_of(problem, roster, "shared"):
+        if column in hidden:
+            continue
+        multi = roster.multi[column]
         counts = multi.matrix[members].sum(axis=0)
         top = [t for t in np.argsort(-counts, kind="stable") if counts[t] >= 2][:5]
-        lines.append("Shared learning needs: " + (
+        lines.append(f"Shared {_shared_title(column)}: " + (
             ", ".join(f"{multi.vocabulary[t]} ({counts[t]} of {len(members)})" for t in top)
             or "none shared by two or more members") + ".")
-    if "slots" in roster.multi and "slots" not in hidden and len(members):
-        multi = roster.multi["slots"]
+    for column in _columns_of(problem, roster, "slots"):
+        if column in hidden or not len(members):
+            continue
+        multi = roster.multi[column]
         counts = multi.matrix[members].sum(axis=0)
         common = [multi.vocabulary[t] for t in np.flatnonzero(counts == len(members))]
         if common:
@@ -111,9 +132,13 @@ def explain_group(grouping, group: int, *, include_sensitive: bool = False) -> p
     """What each term sees in one group, one row per term, with a plain-words summary.
 
     Columns: ``kind`` (objective or rule), ``weight``, ``value``, ``contribution``
-    (weight × value), ``holds`` (rules), ``binds`` (how a rule restricts this group, in words)
-    and ``details`` (the term's own dict). ``table.attrs["summary"]`` holds the plain words:
-    members, shared needs and slots, diversity, binding rules and contributions.
+    (weight × value, in the user's units like ``grouping.breakdown``), ``random_expected``
+    (what a random group of this size would score on the term: exact for pair-sum terms
+    such as diversity and shared needs, else empty), ``holds`` (rules), ``binds`` (how a
+    rule restricts this group, in words) and ``details`` (the term's own dict).
+    ``table.attrs["summary"]`` holds the plain words: members, shared needs (the columns the
+    ``SharedNeeds`` terms read) and slots, diversity, binding rules, contributions and each
+    objective against a random group of the same size.
 
     Examples
     --------
@@ -134,6 +159,10 @@ def explain_group(grouping, group: int, *, include_sensitive: bool = False) -> p
         raise InputError(f"Group {group!r} does not exist; groups are numbered 0..{n_groups - 1}.")
     group = int(group)
     hidden = hidden_columns(roster, include_sensitive)
+    user_weights = problem.user_weights()
+    placed = np.flatnonzero(a >= 0)
+    size = int(np.count_nonzero(a == group))
+    chance = size * (size - 1) / (len(placed) * (len(placed) - 1)) if len(placed) > 1 else 0.0
     rows = []
     for term, w in zip(problem.terms, problem.weights, strict=True):
         details = term.explain(roster, a, group)
@@ -145,18 +174,46 @@ def explain_group(grouping, group: int, *, include_sensitive: bool = False) -> p
             binds = None if broken else _binding(term, term.explain(roster, a, group),
                                                   roster, a, group)
             rows.append({"term": term.label, "kind": "rule", "weight": None, "value": None,
-                         "contribution": None, "holds": not broken, "binds": binds,
-                         "details": details})
+                         "contribution": None, "random_expected": None, "holds": not broken,
+                         "binds": binds, "details": details})
         else:
-            value = int(term.group_values(roster, a, n_groups)[group])
-            rows.append({"term": term.label, "kind": "objective", "weight": w, "value": value,
-                         "contribution": w * value, "holds": None, "binds": None,
+            raw = int(term.group_values(roster, a, n_groups)[group])
+            expected = None
+            if term.pairwise_sum:  # every pair of this size's group is as likely as any other
+                expected = chance * random_expectation(term, roster, [len(placed)], rows=placed)
+                expected /= problem.value_divisor(term)
+            rows.append({"term": term.label, "kind": "objective",
+                         "weight": user_weights[term.label],
+                         "value": problem.user_values(term, np.array([raw]))[0].item(),
+                         "contribution": problem.in_user_units(w * raw),
+                         "random_expected": expected, "holds": None, "binds": None,
                          "details": details})
     table = pd.DataFrame(rows).set_index("term")
     for col in ("weight", "value", "contribution"):
-        table[col] = table[col].astype("Int64")
+        table[col] = _numbers(table[col])
+    table["random_expected"] = pd.to_numeric(table["random_expected"]).astype("Float64")
     table.attrs["summary"] = _group_summary(grouping, group, table, hidden)
     return table
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """Nullable integers when every value is a whole int (integral weights), else floats."""
+    values = [v for v in column.tolist() if v is not None and not pd.isna(v)]
+    if all(isinstance(v, (int, np.integer)) for v in values):
+        return column.astype("Int64")
+    return pd.to_numeric(column).astype("Float64")
+
+
+def _signed(x) -> str:
+    """A change with its sign: ``+3``, ``-0.5``."""
+    return ("+" if x >= 0 else "-") + _num(abs(x))
+
+
+def _num(x) -> str:
+    """A number as people read it: ints as they are, others to 4 significant digits."""
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    return f"{float(x):.4g}"
 
 
 def _group_summary(grouping, group, table, hidden) -> str:
@@ -164,23 +221,29 @@ def _group_summary(grouping, group, table, hidden) -> str:
     members = np.flatnonzero(a == group)
     lines = [f"Group {group}: {len(members)} members (allowed {problem.lo[group]}-"
              f"{problem.hi[group]}): {', '.join(_display(roster, members, hidden))}."]
-    lines += _shared_lines(roster, a, group, hidden)
+    lines += _shared_lines(roster, problem, a, group, hidden)
     soft = table[table["kind"] == "objective"]
     for label, row in soft.iterrows():
         if label.startswith("diversity["):
             lines.append(f"Diversity in {label[10:-1]}: {_details_words(row['details'])}.")
     for label, row in table[table["kind"] == "rule"].iterrows():
         state = "holds" if row["holds"] else "is BROKEN here"
-        lines.append(f"Rule {label} {state}" + (f"; binds: {row['binds']}" if row["binds"]
-                                                 else "") + ".")
+        binds = row["binds"] if isinstance(row["binds"], str) else None  # NaN/NA: no words
+        lines.append(f"Rule {label} {state}" + (f"; binds: {binds}" if binds else "") + ".")
     if len(soft):
         totals = group_totals(grouping)
         rank = int(np.count_nonzero(totals > totals[group])) + 1
-        parts = ", ".join(f"{label} {row['contribution']}"
-                          + (f" ({row['weight']} x {row['value']})" if row["weight"] != 1 else "")
+        parts = ", ".join(f"{label} {_num(row['contribution'])}"
+                          + (f" ({_num(row['weight'])} x {_num(row['value'])})"
+                             if row["weight"] != 1 else "")
                           for label, row in soft.iterrows())
-        lines.append(f"Contributions: {parts}; group total {int(totals[group])} "
+        lines.append(f"Contributions: {parts}; group total {_num(totals[group].item())} "
                      f"(rank {rank} of {len(totals)}).")
+        chance = [f"{label} {_num(row['value'])} vs {_num(row['random_expected'])}"
+                  for label, row in soft.iterrows() if pd.notna(row["random_expected"])]
+        if chance:
+            lines.append(f"Against a random group of {len(members)} (same people, by chance): "
+                         + ", ".join(chance) + ".")
     return "\n".join(lines)
 
 
@@ -192,7 +255,8 @@ def _violation_count(roster, problem, a) -> int:
 def _term_deltas(roster, problem, before, after) -> dict[str, int]:
     old = problem.soft_values(roster, before)
     new = problem.soft_values(roster, after)
-    return {k: int(w * (new[k][1].sum() - old[k][1].sum())) for k, (w, _) in old.items()}
+    return {k: problem.in_user_units(int(w * (new[k][1].sum() - old[k][1].sum())))
+            for k, (w, _) in old.items()}
 
 
 def explain_person(grouping, person, *, alternatives: int = 3,
@@ -261,7 +325,8 @@ def explain_person(grouping, person, *, alternatives: int = 3,
         ok = _violation_count(roster, problem, b) <= base_violations
         records.append({"group": h,
                         "change": "move" if j is None else f"swap with {roster.ids[j]}",
-                        "delta": int(delta), "new_objective": int(base + delta),
+                        "delta": problem.in_user_units(int(delta)),
+                        "new_objective": problem.in_user_units(int(base + delta)),
                         "rules_hold": ok, "_b": b})
     records.sort(key=lambda r: (not r["rules_hold"], -r["delta"], r["group"]))
     records = records[:alternatives]
@@ -279,8 +344,12 @@ def _person_summary(grouping, row, home, table, hidden) -> str:
     who = _display(roster, [row], hidden)[0]
     mates = [i for i in np.flatnonzero(a == home).tolist() if i != row]
     lines = [f"{who} is in group {home} with {', '.join(_display(roster, mates, hidden))}."]
-    for kind, label in (("needs", "needs"), ("slots", "free slots")):
-        if kind in roster.multi and kind not in hidden:
+    columns = [(c, _shared_title(c).removeprefix("learning "))
+               for c in _columns_of(problem, roster, "shared")]
+    columns += [(c, "free slots" if c == "slots" else c)
+                for c in _columns_of(problem, roster, "slots")]
+    for kind, label in columns:
+        if kind not in hidden:
             m = roster.multi[kind]
             own = m.matrix[row]
             shared = {m.vocabulary[t]: int(m.matrix[mates, t].sum())
@@ -297,14 +366,14 @@ def _person_summary(grouping, row, home, table, hidden) -> str:
     adds = {k: v for k, v in adds.items() if k in table.columns}
     if adds:
         lines.append("What they add to the group: "
-                     + ", ".join(f"{k} {v:+d}" for k, v in adds.items()) + ".")
+                     + ", ".join(f"{k} {_signed(v)}" for k, v in adds.items()) + ".")
     if len(table):
         for r in table.to_dict("records"):
             terms = {k: r[k] for k in adds if r[k] != 0}
             rules = "" if r["rules_hold"] else " (breaks a hard rule)"
             lines.append(f"Moving to group {r['group']} ({r['change']}) would change the "
-                         f"objective by {r['delta']:+d}{rules}"
-                         + (": " + ", ".join(f"{k} {v:+d}" for k, v in terms.items())
+                         f"objective by {_signed(r['delta'])}{rules}"
+                         + (": " + ", ".join(f"{k} {_signed(v)}" for k, v in terms.items())
                             if terms else "") + ".")
         if table["delta"].iloc[0] <= 0:
             lines.append("No single move or swap improves the objective.")

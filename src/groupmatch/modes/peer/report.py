@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...explain import below_random_lines, term_report
 from ...result import Grouping, Status
 from ...terms.fairness import report_columns
 
@@ -14,10 +15,13 @@ __all__ = ["make_grouping"]
 def make_grouping(roster, spec, problem, assignment, status: Status, bound, wall: float,
                   settings, *, message: str = "", conflicts=(),
                   solver_objective=None) -> Grouping:
-    """Canonicalise, score with numpy and package the result (``problem`` is the plan)."""
+    """Canonicalise, score with numpy and package the result (``problem`` is the plan).
+
+    Objective, bound, breakdown, weights and scores are in the user's units (the weights as
+    given); CP-SAT's integers (``problem.scale`` times them) stay inside.
+    """
     ids = roster.ids
-    weights = {t.label: w for t, w in zip(problem.terms, problem.weights, strict=True)
-               if not t.hard}
+    weights = problem.user_weights()
     if assignment is None:
         return spec.no_grouping(roster, status, wall, settings, message=message,
                                 conflicts=conflicts, plan=problem, weights=weights)
@@ -25,14 +29,17 @@ def make_grouping(roster, spec, problem, assignment, status: Status, bound, wall
     a.setflags(write=False)
     n_groups = problem.n_groups
     soft = problem.soft_values(roster, a)
-    columns = {label: v for label, (_, v) in soft.items()}
+    terms = {t.label: t for t in problem.terms}
+    columns = {label: problem.user_values(terms[label], v) for label, (_, v) in soft.items()}
     columns.update(report_columns(roster, problem, a))  # group score, common slots, ...
-    breakdown = {label: w * int(v.sum()) for label, (w, v) in soft.items()}
-    objective = int(sum(breakdown.values()))
-    if solver_objective is not None and solver_objective != objective:
+    internal = {label: w * int(v.sum()) for label, (w, v) in soft.items()}
+    total = int(sum(internal.values()))
+    if solver_objective is not None and solver_objective != total:
         raise AssertionError(  # an internal consistency check, never user input
-            f"numpy score {objective} != CP-SAT objective {solver_objective}; please report."
+            f"numpy score {total} != CP-SAT objective {solver_objective}; please report."
         )
+    breakdown = {label: problem.in_user_units(v) for label, v in internal.items()}
+    objective = problem.in_user_units(total)
     group_col = pd.array(np.where(a >= 0, a, 0), dtype="Int64")
     group_col[a < 0] = pd.NA
     assignments = pd.DataFrame({
@@ -50,8 +57,9 @@ def make_grouping(roster, spec, problem, assignment, status: Status, bound, wall
         **columns,
     })
     if bound is not None:
-        bound = max(int(bound), objective)
-        gap = (bound - objective) / max(1, abs(objective))
+        bound = max(int(bound), total)
+        gap = (bound - total) / max(1, abs(total))
+        bound = problem.in_user_units(bound)
     else:
         gap = None
     return Grouping(status, assignments, groups, objective, bound, gap, breakdown, wall,
@@ -69,6 +77,7 @@ def summary_lines(grouping, *, show=(), needs: str | None = None, limit: int = 0
            f"bound: {grouping.bound}   time: {grouping.wall_time:.1f} s   "
            f"groups: {len(grouping.groups)}",
            "breakdown: " + ", ".join(f"{k}={v}" for k, v in grouping.breakdown.items())]
+    out += _chance_lines(grouping)
     a = grouping.assignment_array()
     shown = grouping.groups if not limit else grouping.groups.head(limit)
     for g in shown["group"].tolist():
@@ -85,3 +94,20 @@ def summary_lines(grouping, *, show=(), needs: str | None = None, limit: int = 0
     if limit and len(grouping.groups) > limit:
         out.append(f"\n... {len(grouping.groups) - limit} more groups (see --out)")
     return out
+
+
+def _chance_lines(grouping) -> list[str]:
+    """Each objective against a random grouping and its bound (exact expectations only, so
+    it stays fast at any size), then a warning line per objective that ended below chance."""
+    if grouping._array is None:
+        return []
+    table = term_report(grouping, samples=0)
+    parts = []
+    for label, row in table.iterrows():
+        if pd.isna(row["random_expected"]):
+            continue
+        bound = "" if pd.isna(row["bound"]) else f", bound {row['bound']:.6g}"
+        parts.append(f"{label} {row['value']:.6g} (random {row['random_expected']:.6g}{bound}; "
+                     f"{row['share_of_objective']:.0%} of the objective)")
+    out = ["against chance: " + "; ".join(parts)] if parts else []
+    return out + [f"warning: {line}" for line in below_random_lines(grouping)]
