@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import InputError
+from .redact import sensitive_columns
 
 __all__ = ["score_distribution", "violated_needs", "audit"]
 
@@ -69,15 +70,22 @@ def _diversity_per_person(grouping, a) -> np.ndarray:
     return out
 
 
-def audit(grouping, by: str) -> pd.DataFrame:
+def audit(grouping, by: str, *, include_sensitive: bool = False) -> pd.DataFrame:
     """Per value of ``by``: people, share placed, mean shared needs, mean group diversity,
-    facilitator load (role modes), and a ``flag`` naming gaps against the overall figures."""
+    facilitator load (role modes), and a ``flag`` naming gaps against the overall figures.
+
+    The table names every value of ``by`` and a value held by one person tells about that
+    person, so a sensitive column needs ``include_sensitive=True``.
+    """
     roster = grouping._roster
     if roster is None:
         raise InputError("This grouping has no roster to audit.")
     if by not in roster.frame.columns:
         raise InputError(f"audit(by={by!r}): the roster has no such column "
                          f"(columns: {', '.join(map(str, roster.frame.columns))}).")
+    if by in sensitive_columns(roster) and not include_sensitive:
+        raise InputError(f"audit(by={by!r}): column {by!r} is sensitive and the audit names "
+                         "its values; pass include_sensitive=True to audit by it.")
     a = grouping.assignment_array()
     key = roster.frame[by].astype(str).to_numpy()
     placed_ids = set(grouping.assignments.loc[grouping.assignments["group"].notna(), "id"])

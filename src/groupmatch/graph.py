@@ -37,10 +37,11 @@ def to_networkx(grouping, *, include_sensitive: bool = False, needs: str = "need
 
     Nodes: each person under their id (``kind="person"`` plus the roster's visible columns,
     lists ``;``-joined) and each group under ``"group:<n>"`` (``kind="group"``, ``size``, term
-    scores). Edges: ``kind="member"`` from a person to each group they belong to (with their
-    ``role``), and ``kind="shared_need"`` between group-mates who share learning needs
-    (``weight`` = number of shared topics, ``topics`` = the topics). Every attribute value is a
-    str, int, float or bool, as GraphML requires.
+    scores, which name no value; a sensitive column the mode groups by is left out). Edges:
+    ``kind="member"`` from a person to each group they belong to (with their ``role``), and
+    ``kind="shared_need"`` between group-mates who share learning needs (``weight`` = number of
+    shared topics, ``topics`` = the topics). Every attribute value is a str, int, float or bool,
+    as GraphML requires.
 
     Examples
     --------
@@ -57,7 +58,7 @@ def to_networkx(grouping, *, include_sensitive: bool = False, needs: str = "need
                          f"{grouping.status.value}).")
     roster = grouping._roster
     hidden = hidden_columns(roster, include_sensitive)
-    graph = nx.Graph(status=grouping.status.value, objective=int(grouping.objective))
+    graph = nx.Graph(status=grouping.status.value, objective=grouping.objective)
     frame = roster.frame.reset_index(drop=True)
     id_col = roster.columns.get("id", "id")
     visible = [c for c in frame.columns if c != id_col and c not in hidden]
@@ -69,7 +70,7 @@ def to_networkx(grouping, *, include_sensitive: bool = False, needs: str = "need
     for row, record in enumerate(frame[visible].to_dict("records")):
         graph.add_node(_graphml_value(roster.ids[row]), kind="person", **_attrs(record))
     for record in grouping.groups.to_dict("records"):
-        record = dict(record)
+        record = {k: v for k, v in record.items() if k not in hidden}
         g = int(record.pop("group"))
         record.pop("members", None)
         graph.add_node(f"group:{g}", kind="group", group=g, **_attrs(record))

@@ -10,6 +10,7 @@ import numpy as np
 
 from .._validation import check_int
 from ..exceptions import InfeasibleError, InputError
+from ..redact import is_sensitive, safe_message
 from .base import SearchComponent, Violation
 from .diversity import group_counts
 from .tiers import Rule, all_of, any_of, reify_ge
@@ -58,7 +59,19 @@ class _CategoricalRule(Rule):
     def violations(self, roster, assignment, n_groups):
         broken = np.flatnonzero(self.broken_per_group(roster, assignment, n_groups))
         return [Violation(self.label, (g,), tuple(np.flatnonzero(assignment == g).tolist()),
-                          self._why(roster, assignment, g)) for g in broken.tolist()]
+                          self._message(roster, assignment, g)) for g in broken.tolist()]
+
+    def _message(self, roster, assignment, g) -> str:
+        """Why group g breaks the rule: with the values, or without them on a sensitive column
+        (every member is listed in the violation, so nobody is pointed at either)."""
+        return safe_message(self, roster, lambda: self._why(roster, assignment, g),
+                            lambda: self._safe_why(roster, assignment, g))
+
+    def _why(self, roster, assignment, g) -> str:
+        raise NotImplementedError
+
+    def _safe_why(self, roster, assignment, g) -> str:
+        raise NotImplementedError
 
     def _mix(self, roster, assignment, group) -> dict[str, int]:
         col = self._col(roster)
@@ -108,17 +121,19 @@ class NoIsolation(_CategoricalRule):
             return np.arange(len(cats))
         unknown = [v for v in self.values if str(v) not in cats]
         if unknown:
+            held = "" if is_sensitive(self, roster) else f" (it has {list(cats)})"
             raise InputError(f"NoIsolation({self.column!r}, values=...) names {unknown!r}, which "
-                             f"column {self.column!r} does not hold (it has {list(cats)}).")
+                             f"column {self.column!r} does not hold{held}.")
         return np.array([cats.index(str(v)) for v in self.values], dtype=np.int64)
 
     def describe(self, roster, lo, hi):
         col = self._col(roster)
         counts = np.bincount(col.codes, minlength=len(col.categories))
+        rule = (f"{self.label} (a group holds 0 or at least {self.min_count} people of each "
+                f"{self.column} value")
         mix = ", ".join(f"{col.categories[v]}: {counts[v]}"
                         for v in self._value_codes(roster).tolist())
-        return (f"{self.label} (a group holds 0 or at least {self.min_count} people of each "
-                f"{self.column} value; people per value {mix})")
+        return safe_message(self, roster, f"{rule}; people per value {mix})", f"{rule})")
 
     def broken_per_group(self, roster, assignment, n_groups):
         c = self._counts(roster, assignment, n_groups)[:, self._value_codes(roster)]
@@ -131,6 +146,14 @@ class NoIsolation(_CategoricalRule):
                if 0 < c[v] < self.min_count]
         return (f"group {g} has only {', '.join(few)}; each value needs 0 or at least "
                 f"{self.min_count} members")
+
+    def _safe_why(self, roster, assignment, g):
+        c = self._counts(roster, np.where(assignment == g, 0, -1), 1)[0]
+        c = c[self._value_codes(roster)]
+        alone = int(c[(c > 0) & (c < self.min_count)].sum())
+        return (f"group {g} has {alone} {'member' if alone == 1 else 'members'} whose value "
+                f"fewer than {self.min_count} members of the group share; each value needs 0 "
+                f"or at least {self.min_count} members")
 
     def instance_holds(self, ctx):
         wanted = set(self._value_codes(ctx.roster).tolist())
@@ -175,12 +198,15 @@ class NoIsolation(_CategoricalRule):
         for v in self._value_codes(roster).tolist():
             if 0 < counts[v] < self.min_count:
                 who = [str(i) for i in roster.ids[col.codes == v][:3]]
-                raise InfeasibleError(
-                    f"NoIsolation on {self.column!r}: only {counts[v]} "
-                    f"{'person has' if counts[v] == 1 else 'people have'} {self.column}="
-                    f"{col.categories[v]} ({', '.join(who)}), fewer than min_count="
-                    f"{self.min_count}, so they would be alone in any group. Leave that value "
-                    f"out with values=[...], or lower min_count.",
+                has = "person has" if counts[v] == 1 else "people have"
+                fix = (f"fewer than min_count={self.min_count}, so they would be alone in any "
+                       f"group. Leave that value out with values=[...]")
+                raise InfeasibleError(safe_message(
+                    self, roster,
+                    f"NoIsolation on {self.column!r}: only {counts[v]} {has} {self.column}="
+                    f"{col.categories[v]} ({', '.join(who)}), {fix}, or lower min_count.",
+                    f"NoIsolation on {self.column!r}: only {counts[v]} {has} one of its values, "
+                    f"{fix} (count the column's values in your table), or lower min_count."),
                     conflicts=(self.label,),
                 )
 
@@ -230,8 +256,10 @@ class MaxShare(_CategoricalRule):
         col = self._col(roster)
         counts = np.bincount(col.codes, minlength=len(col.categories))
         v = int(np.argmax(counts))
-        return (f"{self.label} (no {self.column} value above {self.fraction:g} of a group; "
-                f"largest value {col.categories[v]}: {counts[v]} people)")
+        rule = f"{self.label} (no {self.column} value above {self.fraction:g} of a group; "
+        return safe_message(self, roster,
+                            f"{rule}largest value {col.categories[v]}: {counts[v]} people)",
+                            f"{rule}the largest value has {counts[v]} people)")
 
     def broken_per_group(self, roster, assignment, n_groups):
         c = self._counts(roster, assignment, n_groups)
@@ -243,6 +271,12 @@ class MaxShare(_CategoricalRule):
         mix = self._mix(roster, assignment, g)
         top = max(mix, key=mix.get)
         return (f"group {g} has {mix[top]} of {size} with {self.column}={top}; at most "
+                f"{int(self._cap([size])[0])} allowed (fraction {self.fraction})")
+
+    def _safe_why(self, roster, assignment, g):
+        size = int(np.count_nonzero(assignment == g))
+        top = max(self._mix(roster, assignment, g).values())
+        return (f"group {g} has {top} of {size} with one value; at most "
                 f"{int(self._cap([size])[0])} allowed (fraction {self.fraction})")
 
     def instance_holds(self, ctx):
@@ -267,11 +301,14 @@ class MaxShare(_CategoricalRule):
         room = int(self._cap(hi).sum())
         v = int(np.argmax(counts))
         if counts[v] > room:
-            raise InfeasibleError(
-                f"MaxShare on {self.column!r} allows at most {room} people of one value over "
-                f"{len(hi)} groups (fraction {self.fraction} of at most {int(np.max(hi))} "
-                f"places each, rounded down), but {counts[v]} people have {self.column}="
-                f"{col.categories[v]}. Raise the fraction or allow larger groups.",
+            rule = (f"MaxShare on {self.column!r} allows at most {room} people of one value "
+                    f"over {len(hi)} groups (fraction {self.fraction} of at most "
+                    f"{int(np.max(hi))} places each, rounded down), but {counts[v]} people ")
+            raise InfeasibleError(safe_message(
+                self, roster,
+                f"{rule}have {self.column}={col.categories[v]}. Raise the fraction or allow "
+                "larger groups.",
+                f"{rule}share one value. Raise the fraction or allow larger groups."),
                 conflicts=(self.label, "SizeBounds"),
             )
 
@@ -317,6 +354,10 @@ class MinDistinct(_CategoricalRule):
     def _why(self, roster, assignment, g):
         mix = self._mix(roster, assignment, g)
         return f"group {g} has {len(mix)} distinct {self.column} values ({mix}); needs {self.k}"
+
+    def _safe_why(self, roster, assignment, g):
+        mix = self._mix(roster, assignment, g)
+        return f"group {g} has {len(mix)} distinct {self.column} values; needs {self.k}"
 
     def instance_holds(self, ctx):
         for g in ctx.groups.tolist():

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from ..exceptions import InfeasibleError, InputError
+from ..redact import is_sensitive, safe_message
 from .base import ModelContext, SearchComponent, Term, Violation
 from .tiers import Rule
 
@@ -21,16 +23,57 @@ def _same_group(assignment: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return (a >= 0) & (a == b)
 
 
+_NOT_AN_ID = (list, tuple, set, frozenset, dict, np.ndarray, pd.Series, pd.DataFrame)
+
+
+def _is_id(value) -> bool:
+    """One id (text, number...), as opposed to a container of ids."""
+    return not isinstance(value, _NOT_AN_ID)
+
+
 def _check_pairs(pairs, where: str) -> list[tuple[object, object]]:
-    try:
-        out = [tuple(p) for p in pairs]
-    except TypeError:
-        raise InputError(
-            f"{where} needs a list of id pairs like [('e1', 'e2')]; got {pairs!r}."
-        ) from None
-    bad = [p for p in out if len(p) != 2]
-    if bad:
-        raise InputError(f"{where} needs pairs of two ids; got {bad[0]!r}.")
+    """The listed pairs as 2-tuples of ids.
+
+    A list (or array, or two-column DataFrame) of pairs is the general form; one pair may also
+    be given bare, ``("a", "b")``, and is one pair, never two pairs of characters. Anything that
+    is not a pair of exactly two ids is an InputError naming it.
+
+    Examples
+    --------
+    >>> _check_pairs([("a", "b"), ["c", "d"]], "CannotGroup")
+    [('a', 'b'), ('c', 'd')]
+    >>> _check_pairs(("ab", "cd"), "CannotGroup")
+    [('ab', 'cd')]
+    """
+    usage = f"Write {where}([('e1', 'e2'), ('e3', 'e4')]), or {where}(('e1', 'e2')) for one pair."
+    if isinstance(pairs, pd.DataFrame):
+        if pairs.shape[1] != 2:
+            raise InputError(f"{where} takes a DataFrame of pairs only with exactly two columns; "
+                             f"got {pairs.shape[1]} ({', '.join(map(str, pairs.columns))}).")
+        pairs = pairs.to_numpy(dtype=object)
+    if isinstance(pairs, (str, bytes, Mapping)) or not isinstance(pairs, Iterable):
+        raise InputError(f"{where} needs a list of id pairs; got {pairs!r}. {usage}")
+    items = list(pairs)
+    if items and all(_is_id(v) for v in items):  # one pair given bare: ("a", "b")
+        if len(items) != 2:
+            raise InputError(f"{where} needs pairs of exactly two ids; got {len(items)} ids "
+                             f"{tuple(items)!r}. {usage}")
+        return [tuple(items)]
+    out = []
+    for p in items:
+        if _is_id(p):
+            raise InputError(f"{where} needs pairs of two ids; got the single id {p!r} among "
+                             f"the pairs. {usage}")
+        if isinstance(p, (dict, pd.DataFrame)):
+            raise InputError(f"{where} needs pairs of two ids; got {p!r}. {usage}")
+        p = tuple(p.tolist() if isinstance(p, np.ndarray) else p)
+        if len(p) != 2:
+            raise InputError(f"{where} needs pairs of exactly two ids; got {len(p)} in {p!r}. "
+                             f"{usage}")
+        if not all(_is_id(v) for v in p):
+            raise InputError(f"{where} needs pairs of two ids; got a nested value in {p!r}. "
+                             f"{usage}")
+        out.append(p)
     return out
 
 
@@ -153,12 +196,16 @@ class _ApartRule(_PairRule):
     def violations(self, roster, assignment, n_groups):
         p = self._pairs(roster)
         bad = p[_same_group(assignment, p)]
-        return [
-            Violation(self.label, (int(assignment[i]),), (i, j),
-                      f"{roster.ids[i]} and {roster.ids[j]} {self._words()} "
-                      f"(both in group {assignment[i]})")
-            for i, j in bad.tolist()
-        ]
+        hide = is_sensitive(self, roster)  # on a sensitive column the pair is the secret
+        out = []
+        for i, j in bad.tolist():
+            g = int(assignment[i])
+            people = tuple(np.flatnonzero(assignment == g).tolist()) if hide else (i, j)
+            out.append(Violation(self.label, (g,), people, safe_message(
+                self, roster,
+                f"{roster.ids[i]} and {roster.ids[j]} {self._words()} (both in group {g})",
+                f"two members of group {g} {self._words()}")))
+        return out
 
     def explain(self, roster, assignment, group):
         p = self._pairs(roster)
@@ -187,6 +234,7 @@ class NotWithManager(_ApartRule):
     """
 
     levels: int = 1
+    columns: ClassVar[tuple[str, ...]] = ("manager",)  # read by redact.term_columns
 
     def __post_init__(self):
         super().__post_init__()
@@ -222,10 +270,14 @@ class NotWithManager(_ApartRule):
 class CannotGroup(_ListedPairs, _ApartRule):
     """Hard rule: the listed pairs of ids never share a group.
 
+    ``pairs`` is a list of ``(id, id)`` pairs; a single pair may be given bare.
+
     Examples
     --------
     >>> import groupmatch as gm
     >>> gm.CannotGroup([("e1", "e2")]).pairs
+    (('e1', 'e2'),)
+    >>> gm.CannotGroup(("e1", "e2")).pairs
     (('e1', 'e2'),)
     """
 

@@ -28,16 +28,19 @@ def topic_coverage(grouping, group) -> dict:
                         "summary": summary}}
 
 
-def explain_person(grouping, person, alternatives: int = 3) -> pd.DataFrame:
+def explain_person(grouping, person, alternatives: int = 3, *,
+                   include_sensitive: bool = False) -> pd.DataFrame:
     """Why a person is where they are in a facilitated grouping, and (mentees) the objective
     change of joining each of the best other groups on a topic they need.
 
     Columns: ``group``, ``topic``, ``change`` (``move`` or ``join`` for someone left out),
     ``delta``, ``new_objective``, ``rules_hold`` and one column per soft term's change.
-    ``table.attrs["summary"]`` says it in words.
+    ``table.attrs["summary"]`` says it in words. Terms on sensitive columns get no column
+    (the person's share would tell their value) unless ``include_sensitive=True``; ``delta``
+    still counts them.
     """
     roster, spec, plan = grouping._roster, grouping.spec, grouping._plan
-    row, member_of, leads, columns = person_frame(grouping, person)
+    row, member_of, leads, columns = person_frame(grouping, person, include_sensitive)
     ids, vocab = roster.ids, roster.topics
     labels = columns[6:]
     lines = []

@@ -1,5 +1,9 @@
 """Explain one facilitated or team group: its coverage (the mode's own first row), then what
-each term sees, from the role plan the grouping holds."""
+each term sees, from the role plan the grouping holds.
+
+Terms on sensitive columns show their score but not the values behind it, and a person's own
+contribution to them is left out, unless ``include_sensitive=True`` (see :mod:`groupmatch.redact`).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,17 @@ import numpy as np
 import pandas as pd
 
 from ...exceptions import GroupMatchError
+from ...redact import is_sensitive, safe_details
 from ...terms.roles import RoleTerm
 
 __all__ = ["explain_role_group", "person_frame", "leader_lines", "reason_of"]
 
 
-def explain_role_group(grouping, group: int) -> pd.DataFrame:
-    """What each term sees in one facilitated or team group, with the topic / goal coverage."""
+def explain_role_group(grouping, group: int, *, include_sensitive: bool = False) -> pd.DataFrame:
+    """What each term sees in one facilitated or team group, with the topic / goal coverage.
+
+    A term on a sensitive column shows its value and contribution; its details keep only the
+    counts (the mix of values is hidden) unless ``include_sensitive=True``."""
     plan = grouping._plan
     roster, spec = grouping._roster, grouping.spec
     if plan is None:
@@ -23,9 +31,10 @@ def explain_role_group(grouping, group: int) -> pd.DataFrame:
                               f"{plan.n_groups - 1}.")
     rows = [spec.coverage(grouping, group)]
     row_of = grouping.groups.set_index("group")
-    weights = spec.weight_of()
+    weights = spec.user_weights()
     for term in spec.terms:
-        details = _term_details(grouping, term, group)
+        details = safe_details(term, roster, _term_details(grouping, term, group),
+                               include_sensitive)
         if term.hard:
             broken = [v for v in spec.check(roster, grouping) if group in v.groups
                       and v.rule == term.label]
@@ -39,7 +48,7 @@ def explain_role_group(grouping, group: int) -> pd.DataFrame:
                          "contribution": None if value is None else w * value, "holds": None,
                          "details": details})
     table = pd.DataFrame(rows).set_index("term")
-    for col in ("weight", "value", "contribution"):
+    for col in ("value",) + (("weight", "contribution") if spec.weight_scale() == 1 else ()):
         table[col] = table[col].astype("Int64")
     table.attrs["summary"] = rows[0]["details"]["summary"]
     return table
@@ -58,14 +67,18 @@ def _term_details(grouping, term, group) -> dict:
 
 
 
-def person_frame(grouping, person):
+def person_frame(grouping, person, include_sensitive: bool = False):
     """What a role mode's explain_person starts from: (roster row, groups the person is a
-    member of, groups they lead, the table's columns)."""
+    member of, groups they lead, the table's columns).
+
+    The columns hold one per soft term, without terms on sensitive columns unless
+    ``include_sensitive=True``: a person's share of such a term would tell their value."""
     roster, spec, plan = grouping._roster, grouping.spec, grouping._plan
     row = int(roster.rows_of([person], "explain_person")[0])
     member_of = [g for g in range(plan.n_groups) if row in plan.members[g]]
     leads = [g for g in range(plan.n_groups) if row in plan.leaders[g]]
-    labels = [t.label for t in spec.terms if not t.hard]
+    labels = [t.label for t in spec.terms
+              if not t.hard and (include_sensitive or not is_sensitive(t, roster))]
     columns = ["group", "topic", "change", "delta", "new_objective", "rules_hold", *labels]
     return row, member_of, leads, columns
 

@@ -33,11 +33,11 @@ def goal_coverage(grouping, group) -> dict:
             "details": {"covered_by": by, "missing": missing, "summary": summary}}
 
 
-def explain_person(grouping, person) -> pd.DataFrame:
+def explain_person(grouping, person, *, include_sensitive: bool = False) -> pd.DataFrame:
     """Why a person is where they are in team mentoring (teams are kept whole, so there are no
     alternatives to score); ``table.attrs["summary"]`` says it in words."""
     roster, plan = grouping._roster, grouping._plan
-    row, member_of, leads, columns = person_frame(grouping, person)
+    row, member_of, leads, columns = person_frame(grouping, person, include_sensitive)
     ids = roster.ids
     lines = []
     if leads:
