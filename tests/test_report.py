@@ -53,7 +53,8 @@ def test_report_is_self_contained(sample_report):
     # score distribution, department/site/level composition (gender is sensitive), tenure,
     # objective over time
     assert len(images) == 6
-    assert text.count("<table") == 4  # summary, breakdown, groups, people (no violations)
+    # summary, breakdown, each term against chance, groups, people (no violations)
+    assert text.count("<table") == 5
     assert "All hard rules hold." in text
     assert "<th>gender</th>" not in text
     for gid in (0, len(grouping.groups) - 1):
@@ -75,7 +76,7 @@ def test_report_renders_in_chromium(sample_report, tmp_path):
     found = re.search(r"tables=(\d+) rows=(\d+) images=(\d+) decoded=(\d+)", result.stdout)
     assert found, f"no probe output; chromium said: {result.stderr[-2000:]}"
     tables, rows, images, decoded = map(int, found.groups())
-    assert tables == 4
+    assert tables == 5
     assert rows > 300  # 300 people + 60 groups + summaries
     assert images == decoded == 6
 

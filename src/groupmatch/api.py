@@ -14,6 +14,7 @@ malformed input (:class:`~groupmatch.exceptions.InputError`). Call
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -199,6 +200,13 @@ def score(roster, spec, assignment) -> dict[str, int]:
     The numbers are the same integers the solver maximises, so
     ``score(...)["total"] == grouping.objective`` for any grouping groupmatch returns.
 
+    Parameters
+    ----------
+    roster : Roster
+    spec : PeerGroups, FacilitatedGroups, TeamMentoring or a resolved Problem
+    assignment : Grouping, sequence, Series, DataFrame or path
+        The answer to score; read as in :func:`check` (group numbers are the caller's).
+
     Examples
     --------
     >>> import pandas as pd, groupmatch as gm
@@ -209,11 +217,33 @@ def score(roster, spec, assignment) -> dict[str, int]:
     {'diversity[department]': 2, 'total': 2}
     """
     check_roster(roster)
-    return _check_spec(spec, resolved=True).score(roster, assignment)
+    return _check_spec(spec, resolved=True).score(roster, _answer(assignment))
 
 
 def check(roster, spec, assignment) -> list[Violation]:
     """Every hard rule the assignment breaks; ``[]`` when it keeps them all.
+
+    Parameters
+    ----------
+    roster : Roster
+    spec : PeerGroups, FacilitatedGroups, TeamMentoring or a resolved Problem
+    assignment : Grouping, sequence, Series, DataFrame or path
+        The answer to check:
+
+        - a :class:`Grouping`;
+        - peer groups: a sequence or array with one group label per roster row, a Series of
+          labels indexed by id, or a DataFrame with ``id`` and ``group`` columns (one row per
+          person); role modes: a DataFrame of memberships (``id``, ``group``, ``role`` and,
+          for facilitated groups, ``topic``);
+        - the path of a CSV, Excel or JSON file written by :func:`groupmatch.export` (or any
+          such table), read with :func:`groupmatch.read_assignments`.
+
+        Group labels are the caller's own group numbers: integers ``0..groups-1`` are kept as
+        given (so ``Pin`` and per-group size ranges are checked against those groups, and
+        violations name them); ``None``, NaN, an empty cell or ``-1`` mark an unplaced person.
+        Other labels (text, 1-based numbers) are renumbered in sorted order when group
+        numbers carry no meaning for the spec, and raise :class:`InputError` when they do.
+        See :func:`groupmatch.problem.as_assignment` for the full rules.
 
     Examples
     --------
@@ -225,9 +255,22 @@ def check(roster, spec, assignment) -> list[Violation]:
     ['NotWithManager']
     >>> gm.check(r, spec, [0, 1, 1, 0])
     []
+    >>> pinned = gm.PeerGroups(size=2, terms=[gm.Pin({"a": 1})])
+    >>> gm.check(r, pinned, [1, 0, 0, 1])  # group 1 is the caller's group 1
+    []
     """
     check_roster(roster)
-    return _check_spec(spec, resolved=True).check(roster, assignment)
+    return _check_spec(spec, resolved=True).check(roster, _answer(assignment))
+
+
+def _answer(assignment):
+    """A path is an exported answer file, read back with ``read_assignments``; anything else
+    goes to the mode as given."""
+    if isinstance(assignment, (str, os.PathLike)):
+        from .exports import read_assignments
+
+        return read_assignments(assignment)
+    return assignment
 
 
 def _failed(kind, roster, spec, error, settings, t0, **extra):

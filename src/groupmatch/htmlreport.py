@@ -7,16 +7,22 @@ import html
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .explain import group_totals, hidden_columns, term_weights
+from .explain import group_totals, hidden_columns, term_report, term_weights
 from .exports import assignments_table, groups_table
 
-__all__ = ["to_html"]
+__all__ = ["to_html", "gap_in_words", "participation_in_words"]
 
 MAX_EXPLAINED = 100  # groups with a written explanation in the report
-MAX_ROWS = 5000  # assignment rows shown; the CSV export has them all
+MAX_ROWS = 5000  # assignment rows shown at most; the CSV export has them all
 MAX_COMPOSITION_PLOTS = 4
+MAX_FIGURE_HEIGHT = 9.0  # inches (810 px at the report's 90 dpi), whatever the data
+# bytes of HTML per table: with the plots and explanations a report stays under ~1.5 MB
+PEOPLE_BUDGET = 600_000
+GROUPS_BUDGET = 250_000
+MAX_CELL = 200  # characters shown per table cell (long member or topic lists are cut)
 
 _CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
@@ -25,6 +31,7 @@ table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
 th, td { border: 1px solid #ddd; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr:nth-child(even) td { background: #fafafa; }
 img { max-width: 100%; display: block; margin: 0.5em 0 1.5em; }
+.wide { overflow-x: auto; max-width: 100%; }
 .ok { color: #176b2c; font-weight: bold; } .bad { color: #b00020; font-weight: bold; }
 pre { white-space: pre-wrap; background: #f7f7f7; padding: 0.6em; font-size: 0.85em; }
 .note { color: #666; font-size: 0.85em; }
@@ -35,6 +42,7 @@ def _png(draw, size=(8, 3.5)) -> str:
     """Draw on a fresh (pyplot-free) Figure and return an <img> with the PNG inlined."""
     from matplotlib.figure import Figure  # lazy: only reports and plots need matplotlib
 
+    size = (size[0], min(size[1], MAX_FIGURE_HEIGHT))
     fig = Figure(figsize=size, layout="constrained")
     draw(fig.add_subplot())
     buf = io.BytesIO()
@@ -44,24 +52,55 @@ def _png(draw, size=(8, 3.5)) -> str:
 
 
 def _table(frame: pd.DataFrame, index: bool = False) -> str:
-    return frame.to_html(index=index, escape=True, border=0, na_rep="", classes="data")
+    """A table that scrolls sideways when it is wider than the page."""
+    html_text = frame.to_html(index=index, escape=True, border=0, na_rep="", classes="data")
+    return f'<div class="wide">{html_text}</div>'
 
 
-def _plots(grouping, progress, hidden) -> list[str]:
+def _short(value):
+    if isinstance(value, str) and len(value) > MAX_CELL:
+        return value[:MAX_CELL - 1] + "\u2026"
+    return value
+
+
+def _capped_table(frame: pd.DataFrame, budget: int, what: str) -> list[str]:
+    """The table, cut to its first rows (with a note) when its HTML would pass ``budget``
+    bytes, so a report of thousands of people stays small enough to open and mail."""
+    total = len(frame)
+    frame = frame.head(MAX_ROWS)
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
+            frame[col] = frame[col].map(_short)
+    sample = 200  # bytes per row measured on the first rows, so a cut table renders once
+    if len(frame) > sample:
+        per_row = len(_table(frame.head(sample)).encode("utf-8")) / sample
+        frame = frame.head(max(1, int(budget / per_row)))
+    text = _table(frame)
+    while len(text.encode("utf-8")) > budget and len(frame) > 1:
+        keep = max(1, int(len(frame) * budget / len(text.encode("utf-8")) * 0.95))
+        frame = frame.head(min(keep, len(frame) - 1))
+        text = _table(frame)
+    if len(frame) == total:
+        return [text]
+    return [f'<p class="note">First {len(frame)} of {total} {what}, to keep the report small; '
+            "the CSV export (Grouping.to_csv) has them all.</p>", text]
+
+
+def _plots(grouping, progress, include_sensitive: bool) -> list[str]:
     from . import plots
 
     roster = grouping._roster
+    hidden = hidden_columns(roster, include_sensitive)
     out = [_png(lambda ax: plots.score_distribution(grouping, ax=ax))]
     cats = [c for c in roster.categorical if c not in hidden][:MAX_COMPOSITION_PLOTS]
-    for column in cats:
-        out.append(_png(lambda ax, c=column: plots.composition(grouping, c, ax=ax)))
     nums = [c for c in roster.numeric if c not in hidden][:1]
-    for column in nums:
-        out.append(_png(lambda ax, c=column: plots.composition(grouping, c, ax=ax)))
+    for column in (*cats, *nums):
+        out.append(_png(lambda ax, c=column: plots.composition(
+            grouping, c, ax=ax, include_sensitive=include_sensitive)))
     loads = getattr(grouping, "loads", None)
-    if loads is not None and len(loads):
+    if loads is not None and len(loads):  # one bar each, or a summary when there are many
         out.append(_png(lambda ax: plots.facilitator_load(grouping, ax=ax),
-                        size=(8, max(2.5, 0.22 * len(loads) + 1))))
+                        size=(8, plots.load_plot_height(len(loads)))))
     if progress is not None and len(progress):
         out.append(_png(lambda ax: plots.objective_over_time(progress, ax=ax)))
     return out
@@ -72,11 +111,63 @@ def _summary(grouping) -> pd.DataFrame:
     rows = [("status", grouping.status.value), ("mode", grouping.mode),
             ("people", grouping._roster.n), ("groups", len(grouping.groups)),
             ("objective", grouping.objective), ("bound", grouping.bound),
-            ("gap", None if grouping.gap is None else f"{grouping.gap:.2%}"),
-            ("time (s)", f"{grouping.wall_time:.1f}")]
+            ("gap", gap_in_words(grouping))]
+    participation = getattr(grouping, "participation", None)
+    if participation:
+        rows.append(("participation", participation_in_words(participation)))
+    rows.append(("time (s)", f"{grouping.wall_time:.1f}"))
     rows += [(k, s[k]) for k in ("method", "time_limit", "seed", "workers", "deterministic")
              if k in s]
     return pd.DataFrame(rows, columns=["item", "value"]).astype(str)
+
+
+def _number(value) -> str:
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    return f"{float(value):,.6g}"
+
+
+def _percent(share: float) -> str:
+    pct = 100 * share
+    return f"{pct:.2g}%" if pct < 1 else f"{pct:.1f}%" if pct < 10 else f"{pct:.0f}%"
+
+
+def gap_in_words(grouping) -> str:
+    """How far the grouping may be from the best possible one, in plain words.
+
+    Examples
+    --------
+    >>> import groupmatch as gm, pandas as pd
+    >>> g = gm.solve(gm.Roster.from_frame(pd.DataFrame({"id": list("abcd")})),
+    ...              gm.PeerGroups(size=2))
+    >>> gap_in_words(g)
+    'none: proven optimal (no grouping scores higher)'
+    """
+    if grouping.objective is None:
+        return "no grouping"
+    if grouping.status.name == "OPTIMAL":
+        return "none: proven optimal (no grouping scores higher)"
+    if grouping.bound is None or grouping.gap is None:
+        return ("unknown: no bound on the best possible objective was proven, so this "
+                "grouping's distance from it is not known")
+    if grouping.gap <= 0:
+        return "none: the objective reaches the proven bound, so no grouping scores higher"
+    return (f"within {_percent(grouping.gap)} of the best possible: no grouping can score "
+            f"more than {_number(grouping.bound)} (the bound); this one scores "
+            f"{_number(grouping.objective)}")
+
+
+def participation_in_words(participation) -> str:
+    """Role modes: people placed against those eligible and the proven most that fit."""
+    placed, eligible = participation.get("placed"), participation.get("eligible")
+    bound, gap = participation.get("bound"), participation.get("gap")
+    text = f"{_number(placed)} of {_number(eligible)} eligible placed"
+    if bound is None:
+        return text
+    if not gap or gap <= 0:
+        return text + "; no answer can place more (proven)"
+    return (text + f"; no answer can place more than {_number(bound)}, so this is within "
+            f"{_percent(gap)} of the most possible")
 
 
 def _breakdown(grouping) -> pd.DataFrame:
@@ -102,7 +193,6 @@ def render(grouping, *, progress=None, include_sensitive: bool = False,
     """The report as one HTML string (see :func:`to_html`)."""
     from ._version import __version__
 
-    hidden = hidden_columns(grouping._roster, include_sensitive)
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
@@ -115,10 +205,11 @@ def render(grouping, *, progress=None, include_sensitive: bool = False,
         return "".join(parts)
     parts += ["<h2>Hard rules</h2>", _rules(grouping),
               "<h2>Objective by term</h2>", _table(_breakdown(grouping)),
-              "<h2>Pictures</h2>", *_plots(grouping, progress, hidden)]
+              "<h2>Each term against chance</h2>", _table(term_report(grouping).reset_index()),
+              "<h2>Pictures</h2>", *_plots(grouping, progress, include_sensitive)]
     groups = groups_table(grouping)
     groups.insert(2, "score", group_totals(grouping))
-    parts += ["<h2>Groups</h2>", _table(groups)]
+    parts += ["<h2>Groups</h2>", *_capped_table(groups, GROUPS_BUDGET, "groups")]
     n_groups = len(grouping.groups)
     explained = min(n_groups, MAX_EXPLAINED)
     parts.append("<h2>Why each group is what it is</h2>")
@@ -131,11 +222,8 @@ def render(grouping, *, progress=None, include_sensitive: bool = False,
             .to_string()
         parts.append(f"<pre>{html.escape(text)}</pre>")
     people = assignments_table(grouping, include_sensitive=include_sensitive)
-    parts.append("<h2>People</h2>")
-    if len(people) > MAX_ROWS:
-        parts.append(f'<p class="note">First {MAX_ROWS} of {len(people)} rows; the CSV '
-                     "export has them all.</p>")
-    parts += [_table(people.head(MAX_ROWS)), "</body></html>"]
+    parts += ["<h2>People</h2>", *_capped_table(people, PEOPLE_BUDGET, "rows"),
+              "</body></html>"]
     return "\n".join(parts)
 
 
@@ -143,12 +231,20 @@ def to_html(grouping, path=None, *, progress=None, include_sensitive: bool = Fal
             title: str = "groupmatch report"):
     """Write a self-contained HTML report, or return it as a string when ``path`` is None.
 
-    The report holds the summary (status, objective, bound, gap, settings), the hard-rule
-    check, the objective per term, plots embedded as PNG (group scores, composition per
-    attribute, facilitator load for role modes, objective over time when ``progress`` (a
-    :class:`groupmatch.ProgressLog`) is given), the groups table, a plain-words explanation per
-    group and the people table. It loads nothing from the network. Sensitive columns are left
-    out unless ``include_sensitive=True``.
+    The report holds the summary (status, objective, bound, the gap said in words,
+    participation for role modes, settings), the hard-rule check, the objective per term,
+    plots embedded as PNG (group scores, composition per attribute, facilitator load for role
+    modes, objective over time when ``progress`` (a :class:`groupmatch.ProgressLog`) is
+    given), the groups table, a plain-words explanation per group and the people table. It
+    loads nothing from the network. Sensitive columns are left out unless
+    ``include_sensitive=True``.
+
+    It stays readable at any size: every category of a composition plot has its own colour
+    (the rarest beyond 20 are drawn as "other"), more than 40 facilitators or mentors are
+    summarised in one picture instead of one bar each, no picture is taller than 9 inches,
+    wide tables scroll sideways, at most 100 groups are explained, and the groups and people
+    tables are cut (with a note) to keep the file near 1.5 MB at most; the CSV export holds
+    every row.
 
     Examples
     --------

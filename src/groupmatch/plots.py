@@ -12,9 +12,38 @@ import pandas as pd
 from .exceptions import InputError
 from .explain import group_totals, hidden_columns
 
-__all__ = ["composition", "score_distribution", "facilitator_load", "objective_over_time"]
+__all__ = ["composition", "score_distribution", "facilitator_load", "objective_over_time",
+           "palette"]
 
 MAX_GROUPS_SHOWN = 60
+MAX_CATEGORIES_SHOWN = 20  # more values of one column: the rarest are drawn together as "other"
+MAX_LOAD_BARS = 40  # more facilitators / mentors: a summary of their loads instead of one bar each
+LOAD_BANDS = ("unused", "1-25%", "26-50%", "51-75%", "76-99%", "full")
+
+
+def palette(k: int) -> list[tuple[float, float, float]]:
+    """``k`` distinct RGB colours: matplotlib's ``tab10`` up to 10, ``tab20`` (its ten strong
+    colours first, then their light partners) up to 20, and beyond that colours spread around
+    the hue circle by the golden angle at three alternating lightness levels, so neighbours in
+    a stacked bar never share a colour.
+
+    Examples
+    --------
+    >>> len(set(palette(12))), len(set(palette(35)))
+    (12, 35)
+    """
+    import colorsys
+
+    from matplotlib import colormaps
+
+    if k <= 10:
+        return [tuple(c) for c in colormaps["tab10"].colors[:k]]
+    if k <= 20:
+        tab20 = colormaps["tab20"].colors
+        return [tuple(c) for c in (tab20[0::2] + tab20[1::2])[:k]]
+    golden = 0.381966  # 1 - 1/phi: successive hues as far apart as possible
+    levels = ((0.45, 0.75), (0.65, 0.65), (0.30, 0.70))  # (lightness, saturation)
+    return [colorsys.hls_to_rgb((j * golden) % 1.0, *levels[j % 3]) for j in range(k)]
 
 
 def _axes(ax, size=(8, 3.5)):
@@ -33,9 +62,14 @@ def _solved(grouping):
 
 
 def composition(grouping, column: str, *, ax=None, max_groups: int = MAX_GROUPS_SHOWN,
+                max_categories: int | None = MAX_CATEGORIES_SHOWN,
                 include_sensitive: bool = False):
     """Group composition on one attribute: stacked counts per group (categorical) or each
     group's mean with its range (numeric), for the first ``max_groups`` groups.
+
+    Each category has its own colour (:func:`palette`). With more than ``max_categories``
+    values, the most common ``max_categories - 1`` keep theirs and the rest are drawn together,
+    hatched, as "other" (``max_categories=None`` draws every value).
 
     Examples
     --------
@@ -58,13 +92,16 @@ def composition(grouping, column: str, *, ax=None, max_groups: int = MAX_GROUPS_
         placed = (a >= 0) & (a < shown)
         counts = np.zeros((shown, len(col.categories)), dtype=np.int64)
         np.add.at(counts, (a[placed], col.codes[placed]), 1)
+        names, counts, colours = _top_categories(list(col.categories), counts, max_categories)
         bottom = np.zeros(shown)
-        for v, name in enumerate(col.categories):
-            ax.bar(groups, counts[:, v], bottom=bottom, label=name, width=0.85)
+        for v, name in enumerate(names):
+            other = v == len(names) - 1 and len(names) < len(col.categories)
+            ax.bar(groups, counts[:, v], bottom=bottom, label=name, width=0.85,
+                   color=colours[v], **({"hatch": "///", "edgecolor": "0.55"} if other else {}))
             bottom += counts[:, v]
         ax.set_ylabel("people")
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                  frameon=False)
+                  frameon=False, ncols=1 if len(names) <= 12 else 2)
     elif column in roster.numeric:
         values = roster.numeric[column]
         frame = pd.DataFrame({"g": a, "v": values})
@@ -84,6 +121,19 @@ def composition(grouping, column: str, *, ax=None, max_groups: int = MAX_GROUPS_
     ax.set_title(f"{column} per group{more}")
     ax.set_xlabel("group")
     return ax
+
+
+def _top_categories(names: list, counts: np.ndarray, limit: int | None):
+    """(names, counts per group, colours), the rarest values merged into "other" when there
+    are more than ``limit``."""
+    k = len(names)
+    if limit is None or k <= limit:
+        return names, counts, palette(k)
+    keep = np.sort(np.argsort(-counts.sum(axis=0), kind="stable")[:max(1, limit - 1)])
+    rest = np.setdiff1d(np.arange(k), keep)
+    merged = np.column_stack([counts[:, keep], counts[:, rest].sum(axis=1)])
+    label = f"other ({len(rest)} values)"  # white, hatched: unlike any colour of the palette
+    return [names[j] for j in keep] + [label], merged, palette(len(keep)) + [(1.0, 1.0, 1.0)]
 
 
 def score_distribution(grouping, *, ax=None, bins: int = 20):
@@ -111,8 +161,12 @@ def score_distribution(grouping, *, ax=None, bins: int = 20):
     return ax
 
 
-def facilitator_load(grouping, *, ax=None):
-    """Each facilitator's or mentor's load against their capacity (from ``grouping.loads``).
+def facilitator_load(grouping, *, ax=None, max_bars: int = MAX_LOAD_BARS):
+    """Facilitators' or mentors' loads against their capacity (from ``grouping.loads``).
+
+    Up to ``max_bars`` people: one bar each (mentees taken over mentee capacity, groups led in
+    the label). More: a summary that stays one small picture at any size, how many people
+    use which share of their mentee capacity (unused, 1-25% ... full).
 
     Examples
     --------
@@ -129,8 +183,10 @@ def facilitator_load(grouping, *, ax=None):
     if loads is None or len(loads) == 0:
         raise InputError("This grouping has no facilitator or mentor loads (peer groups have "
                          "none).")
+    if len(loads) > max_bars:
+        return _load_summary(loads, _axes(ax))
     loads = loads.sort_values(["mentees", "groups"], ascending=False)
-    ax = _axes(ax, size=(8, max(2.5, 0.22 * len(loads) + 1)))
+    ax = _axes(ax, size=(8, load_plot_height(len(loads), max_bars)))
     y = np.arange(len(loads))
     ax.barh(y, loads["capacity_mentees"], color="lightgrey", label="capacity (mentees)")
     ax.barh(y, loads["mentees"], height=0.5, color="tab:orange", label="mentees")
@@ -140,6 +196,39 @@ def facilitator_load(grouping, *, ax=None):
     ax.set_xlabel("mentees")
     ax.set_title("Load per facilitator / mentor")
     ax.legend(fontsize="small")
+    return ax
+
+
+def load_plot_height(people: int, max_bars: int = MAX_LOAD_BARS) -> float:
+    """Inches of height :func:`facilitator_load` needs: one row per person up to
+    ``max_bars``, a fixed-size summary beyond."""
+    if people > max_bars:
+        return 3.5
+    return max(2.5, 0.22 * people + 1)
+
+
+def _load_summary(loads: pd.DataFrame, ax):
+    """People per band of used mentee capacity, with the headline numbers in the title."""
+    mentees = loads["mentees"].to_numpy(dtype=float)
+    capacity = loads["capacity_mentees"].to_numpy(dtype=float)
+    share = np.divide(mentees, capacity, out=np.zeros_like(mentees), where=capacity > 0)
+    band = np.select([mentees <= 0, share >= 1, share > 0.75, share > 0.5, share > 0.25],
+                     [0, 5, 4, 3, 2], default=1)
+    counts = np.bincount(band, minlength=len(LOAD_BANDS))
+    from matplotlib import colormaps
+
+    heat = colormaps["YlOrRd"]  # fuller is warmer
+    ax.bar(np.arange(len(LOAD_BANDS)), counts,
+           color=["lightgrey", *(heat(x) for x in np.linspace(0.25, 0.9, len(LOAD_BANDS) - 1))])
+    for x, c in enumerate(counts):
+        ax.annotate(str(int(c)), (x, c), ha="center", va="bottom", fontsize="small")
+    ax.set_xticks(np.arange(len(LOAD_BANDS)), LOAD_BANDS)
+    ax.set_xlabel("share of mentee capacity used")
+    ax.set_ylabel("facilitators / mentors")
+    active = mentees > 0
+    median = f", median {np.median(share[active]):.0%} of capacity" if active.any() else ""
+    ax.set_title(f"Load of {len(loads)} facilitators / mentors: {int(active.sum())} lead "
+                 f"groups{median}, {int(counts[-1])} full")
     return ax
 
 
