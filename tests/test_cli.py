@@ -25,7 +25,7 @@ def test_solve_writes_a_csv(tmp_path, capsys):
                  "--diversity", "department,site", "--out", str(out), "--time-limit", "2"])
     assert code == 0
     result = pd.read_csv(out)
-    assert sorted(result["id"]) == sorted(f"p{i}" for i in range(12))
+    assert sorted(result["employee_id"]) == sorted(f"p{i}" for i in range(12))  # its own name
     assert result["group"].value_counts().tolist() == [4, 4, 4]
 
 

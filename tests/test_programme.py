@@ -71,6 +71,13 @@ pairs = [["E00001", "E00002"]]
     ('[roster]\ndataset = "sample"\n[solve]\nseed = 3\n', "does not take"),
     ('[roster]\ndataset = "sample"\n[extra]\n', "unknown key"),
     ('[roster\n', "not valid TOML"),
+    ('[roster]\ndataset = "sample"\n[solve]\ntime_limit = inf\n', "finite number of seconds"),
+    ('[roster]\ndataset = "sample"\n[solve]\ndeterministic = "false"\n', "true or false"),
+    ('[roster]\ndataset = "sample"\n[solve]\ndeterministic = 1\n', "true or false"),
+    ('[roster]\ndataset = "sample"\n[output]\nhtml = "r.html"\n',
+     r"\[output\] does not take \['html'\]; it takes csv"),
+    ('[roster]\ndataset = "sample"\nencoding = 1\n', "must be text in quotes"),
+    ('[roster]\nfile = 3\n', "must be a path in quotes"),
 ])
 def test_bad_programmes_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(gm.InputError, match=message):
@@ -145,3 +152,13 @@ column = "department"
     assert isinstance(spec, gm.FacilitatedGroups)
     assert spec.size == (3, 8) and spec.facilitators == (1, 2)
     assert tuple(spec.topics) == ("python", "negotiation")
+
+
+def test_programme_reads_the_roster_file_with_its_encoding_and_sep(tmp_path):
+    pd.DataFrame({"id": ["a", "b", "c", "d"], "site": ["Köln", "Graz", "Köln", "Graz"]}).to_csv(
+        tmp_path / "people.csv", index=False, sep=";", encoding="latin-1")
+    text = '[roster]\nfile = "people.csv"\ncategorical = ["site"]\n'
+    with pytest.raises(gm.InputError, match='encoding = "latin-1" in \\[roster\\]'):
+        gm.load_programme(_write(tmp_path, text))
+    prog = gm.load_programme(_write(tmp_path, text + 'encoding = "latin-1"\nsep = ";"\n'))
+    assert prog.roster.n == 4 and set(prog.roster.frame["site"]) == {"Köln", "Graz"}
