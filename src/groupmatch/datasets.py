@@ -77,9 +77,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._survey import LANGUAGES, make_skills_survey  # re-exported
 from .exceptions import InputError
 
-__all__ = ["TOPICS", "SLOTS", "make_organization", "load_sample"]
+__all__ = ["TOPICS", "SLOTS", "LANGUAGES", "make_organization", "make_skills_survey",
+           "load_sample"]
 
 # ---------------------------------------------------------------------------------------------
 # Vocabularies

@@ -82,6 +82,10 @@ class Grouping:
         Seconds spent in :func:`solve`.
     settings : Mapping[str, object]
         The limits, seed and engine path used, for reproducing the run.
+    participation : Mapping or None
+        Facilitated groups and team mentoring: ``placed`` (mentees / team members in a
+        group), ``eligible``, ``bound`` (no answer can place more: a flow relaxation of the
+        capacities) and ``gap`` (``(bound - placed) / bound``). None for peer groups.
     """
 
     status: Status
@@ -101,6 +105,8 @@ class Grouping:
     conflicts: tuple[str, ...] = ()
     loads: pd.DataFrame | None = field(repr=False, default=None)  # per facilitator / mentor
     weights: Mapping[str, int] = field(repr=False, default_factory=dict)  # per soft term
+    # role modes: people placed, eligible, an upper bound from a flow relaxation, and the gap
+    participation: Mapping[str, float] | None = field(repr=False, default=None)
 
     @property
     def mode(self) -> str:
@@ -192,7 +198,14 @@ class Grouping:
         """
         return self.spec.violated_needs(self)
 
-    def audit(self, by: str) -> pd.DataFrame:
+    def term_report(self) -> pd.DataFrame:
+        """Each objective against a random grouping's expectation and its own bound (see
+        :func:`groupmatch.explain.term_report`)."""
+        from .explain import term_report
+
+        return term_report(self)
+
+    def audit(self, by: str, *, include_sensitive: bool = False) -> pd.DataFrame:
         """Per value of column ``by``: share placed, mean shared needs, mean group diversity,
         facilitator load (when ``loads`` is non-empty), and a ``flag`` naming gaps.
 
@@ -207,7 +220,7 @@ class Grouping:
         """
         from .audit import audit
 
-        return audit(self, by)
+        return audit(self, by, include_sensitive=include_sensitive)
 
     def explain(self, group: int, *, include_sensitive: bool = False) -> pd.DataFrame:
         """What each term sees in one group: one row per term, plain words in ``.attrs["summary"]``.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -14,8 +13,7 @@ __all__ = ["backup_facilitators"]
 
 def _reporting_line(roster) -> list[set]:
     """For each row, everybody above or below them in the hierarchy."""
-    graph = roster.hierarchy
-    return [nx.ancestors(graph, i) | nx.descendants(graph, i) for i in range(roster.n)]
+    return [set(roster.reporting_line(i).tolist()) - {i} for i in range(roster.n)]
 
 
 def backup_facilitators(grouping, roster, k: int = 3, *, capacity=(1, 10)) -> pd.DataFrame:

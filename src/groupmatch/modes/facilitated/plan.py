@@ -30,7 +30,7 @@ class Plan:
     role_objective: int | None  # the plan model value of the role terms (CP-SAT), if solved
 
 
-def _even_sizes(total: int, parts: int, lo: int, hi: int) -> list[int]:
+def even_sizes(total: int, parts: int, lo: int, hi: int) -> list[int]:
     """``total`` mentees in ``parts`` groups, as even as possible (each within lo..hi)."""
     base, extra = divmod(total, parts)
     sizes = [base + (k < extra) for k in range(parts)]
@@ -38,7 +38,7 @@ def _even_sizes(total: int, parts: int, lo: int, hi: int) -> list[int]:
     return sizes
 
 
-def plan_model(roster, spec, s, settings) -> Plan | None:
+def plan_model(roster, spec, s, settings, start=None, lines=None) -> Plan | None:
     """Who leads how many groups on which topic, how many mentees each takes, and which topic
     each mentee joins: one CP-SAT model over (facilitator, topic) and (mentee, topic) pairs.
 
@@ -46,9 +46,17 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
     more than one, are added after the mentees are split). A lead who takes ``u`` mentees in
     ``z`` groups of a topic can always split them into groups within the size bounds when
     ``lo·z <= u <= hi·z``, so the model needs no group slots. Two phases: participation first,
-    then the role terms with participation held."""
+    then the role terms with participation held.
+
+    ``start`` is the construction (:func:`.construct.construct_groups`: opened groups and each
+    lead's mentees). The model is hinted with it and held at least at its participation, so
+    the answer is never worse; None when the model returns nothing in its time.
+    """
     m = cp_model.CpModel()
-    lines = reporting_lines(roster, np.flatnonzero(s.mentee).tolist())
+    if lines is None:
+        lines = reporting_lines(roster, np.flatnonzero(s.mentee).tolist())
+    opened, members = start if start is not None else (None, {})
+    chosen = {(i, t): f for (f, t), rows in members.items() for i in rows}
     groups: dict[tuple[int, int], cp_model.IntVar] = {}
     take: dict[tuple[int, int], cp_model.IntVar] = {}
     load_of, load_cap = {}, {}
@@ -84,7 +92,8 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
                 m.add(groups[f, t] + cofac[f, t] <= groups_of[t])  # never twice in one group
     led = set(leads_of)
     joins: dict[tuple[int, int], cp_model.IntVar] = {}
-    placed = []
+    placed: dict[int, cp_model.IntVar] = {}
+    most_joins = 0
     for i in np.flatnonzero(s.mentee).tolist():
         mine = [t for t in np.flatnonzero(s.needs[i]).tolist() if t in led]
         if not mine:
@@ -92,9 +101,9 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
         for t in mine:
             joins[i, t] = m.new_bool_var(f"join[{i},{t}]")
         m.add(sum(joins[i, t] for t in mine) <= int(s.max_groups[i]))
-        p = m.new_bool_var(f"placed[{i}]")
-        m.add(p <= sum(joins[i, t] for t in mine))
-        placed.append(p)
+        most_joins += min(int(s.max_groups[i]), len(mine))
+        placed[i] = m.new_bool_var(f"placed[{i}]")
+        m.add(placed[i] <= sum(joins[i, t] for t in mine))
     joining: dict[int, list] = {t: [] for t in led}
     for (_i, t), v in joins.items():
         joining[t].append(v)
@@ -122,6 +131,8 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
         # a few safe leads (largest capacity first) keep the model small at scale
         ok = sorted((f for f in leads if f not in risky),
                     key=lambda f: (-int(s.cap_mentees[f]), f))[:SAFE_OPTIONS]
+        if chosen.get((i, t)) is not None and chosen[i, t] not in ok:
+            ok.append(chosen[i, t])  # the construction's lead stays an option
         for f in ok:
             if f not in risky:
                 x = m.new_bool_var(f"safe[{i},{f},{t}]")
@@ -134,21 +145,33 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
     for (f, t), rows in safe_by_lead.items():
         m.add(sum(safe[i, f, t] for i in rows) <= take[f, t])
     # Participation first (people, then memberships), then the role terms with it held.
-    participation = (len(joins) + 1) * sum(placed) + sum(joins.values())
+    participation = (len(joins) + 1) * sum(placed.values()) + sum(joins.values())
     weights = spec.weight_of()
     ctx = RoleContext(m, roster, load=load_of, load_cap=load_cap)
     parts = [weights[t.label] * t.encode(ctx) for t in spec.role_terms]
     roles = sum(parts) if parts else 0
-    decision = (*groups.values(), *take.values(), *joins.values(), *safe.values(), *placed,
-                *cofac.values())
-    # an empty plan is valid, so no answer means no time: retry the first phase for longer
-    out = solve_in_phases(m, [("max", participation), ("max", roles)], decision,
-                          settings=settings, shares=(0.5, 0.5), retries=(3, 1))
+    decision = (*groups.values(), *take.values(), *joins.values(), *safe.values(),
+                *placed.values(), *cofac.values())
+    steps = [("max", participation), ("max", roles)]
+    retries = (3, 1)  # an empty plan is valid: no answer means no time, so retry for longer
+    if opened is not None:
+        floor = _hint_start(m, s, opened, members, groups, take, cofac, joins, placed, safe,
+                            len(joins) + 1)
+        retries = (1, 1)  # the construction is the fallback: never spend more than given
+        if not len(apart):  # the construction ignores the mentee rules' apart pairs
+            m.add(participation >= floor)
+            if floor >= (len(joins) + 1) * len(placed) + most_joins:
+                steps[0] = ("max", 0)  # everybody placed as often as allowed: held above
+    shares = (0.5, 0.5) if not isinstance(steps[0][1], int) else (0.0, 1.0)
+    out = solve_in_phases(m, steps, decision, settings=settings, shares=shares,
+                          retries=retries)
     if out.solver is None:
         return None
     value = out.value
     status_name = "OPTIMAL" if out.optimal else "FEASIBLE"
-    solved_roles = len(out.statuses) == 2 and out.statuses[1] in ("OPTIMAL", "FEASIBLE")
+    ran = sum(not isinstance(e, int) for _, e in steps)
+    solved_roles = (not isinstance(roles, int) and len(out.statuses) == ran
+                    and out.statuses[-1] in ("OPTIMAL", "FEASIBLE"))
     role_objective = value(roles) if solved_roles else None
     # Decode: each lead's mentees of a topic split evenly into their groups.
     topic, size, leaders, pinned = [], [], [], {}
@@ -157,7 +180,7 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
         if not count:
             continue
         first = len(topic)
-        sizes = _even_sizes(int(value(take[f, t])), count, s.lo, s.hi)
+        sizes = even_sizes(int(value(take[f, t])), count, s.lo, s.hi)
         for v in sizes:
             topic.append(t)
             size.append(v)
@@ -173,6 +196,27 @@ def plan_model(roster, spec, s, settings) -> Plan | None:
         if value(v):
             topics_of.setdefault(i, []).append(t)
     return Plan(topic, size, leaders, topics_of, pinned, status_name, role_objective)
+
+
+def _hint_start(m, s, opened, members, groups, take, cofac, joins, placed, safe,
+                per_person) -> int:
+    """Hint every decision variable with the construction; return its participation value."""
+    for (f, t), z in groups.items():
+        m.add_hint(z, opened.groups.get((f, t), 0))
+        m.add_hint(take[f, t], len(members.get((f, t), ())))
+    for (f, t), c in cofac.items():
+        m.add_hint(c, opened.cofac.get((f, t), 0))
+    lead_of = {(i, t): f for (f, t), rows in members.items() for i in rows}
+    people = set()
+    for (i, t), v in joins.items():
+        m.add_hint(v, int((i, t) in lead_of))
+        if (i, t) in lead_of:
+            people.add(i)
+    for (i, f, t), x in safe.items():
+        m.add_hint(x, int(lead_of.get((i, t)) == f))
+    for i, p in placed.items():
+        m.add_hint(p, int(i in people))
+    return per_person * len(people) + len(lead_of)
 
 
 def conflict_pairs(spec, roster) -> np.ndarray:

@@ -22,8 +22,9 @@ def plan_of(roster, assignment) -> tuple[RolePlan, pd.DataFrame]:
     index = {g: k for k, g in enumerate(groups)}
     vocab = {t: k for k, t in enumerate(roster.topics)}
     members, leaders, topic = [], [], []
+    by_group = dict(iter(placed.groupby(placed["group"].astype(np.int64), sort=True)))
     for g in groups:
-        rows = placed[placed["group"] == g]
+        rows = by_group[g]
         members.append(rows.loc[rows["role"] == "mentee", "row"].to_numpy(np.int64))
         leaders.append(rows.loc[rows["role"] == "facilitator", "row"].to_numpy(np.int64))
         names = rows["topic"].dropna().unique() if "topic" in rows else []
@@ -72,11 +73,10 @@ def role_values(roster, spec, plan: RolePlan) -> dict[str, np.ndarray]:
 
 def score_plan(roster, spec, plan: RolePlan) -> dict[str, int]:
     w = spec.weight_of()
-    out = {}
     values = {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
-    for label, v in values.items():
-        out[label] = w[label] * int(v.sum())
-    out["total"] = int(sum(out.values()))
+    ints = {label: w[label] * int(v.sum()) for label, v in values.items()}
+    out = {label: spec.in_user_units(v) for label, v in ints.items()}
+    out["total"] = spec.in_user_units(sum(ints.values()))
     return out
 
 

@@ -79,15 +79,18 @@ class Setting:
         """Per topic: mentees who need it, facilitators who have it, and what they can take."""
         vocab = roster.topics
         demand = self.needs[self.mentee].sum(axis=0)
+        _, may_lead = people_in_roles(roster)
         rows = []
         for t, name in enumerate(vocab):
             experts = np.flatnonzero(self.leader & self.expertise[:, t])
+            without_room = int((may_lead & ~self.leader & self.expertise[:, t]).sum())
             k = len(experts)
             groups = int(self.cap_groups[experts].sum()) // self.fmin if k >= self.fmin else 0
             take = (min(groups * self.hi, int(self.cap_mentees[experts].sum()) // self.fmin)
                     if groups else 0)
             rows.append({"topic": name, "mentees": int(demand[t]), "facilitators": k,
-                         "max_groups": groups, "max_mentees": take})
+                         "max_groups": groups, "max_mentees": take,
+                         "without_room": without_room})
         return pd.DataFrame(rows)
 
     def shortages(self, roster) -> dict[str, str]:
@@ -97,7 +100,10 @@ class Setting:
             if r.mentees == 0:
                 continue
             who = "facilitator who has it" if r.facilitators == 1 else "facilitators who have it"
-            if r.facilitators == 0:
+            if r.facilitators == 0 and r.without_room:
+                msg = (f"{r.mentees} mentees need it; the {r.without_room} who could facilitate "
+                       f"it have no room for a group of {self.lo} (capacity)")
+            elif r.facilitators == 0:
                 msg = f"{r.mentees} mentees need it; no facilitator has it"
             elif r.facilitators < self.fmin:
                 msg = (f"{r.mentees} mentees need it; only {r.facilitators} {who}, and each "

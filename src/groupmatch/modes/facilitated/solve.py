@@ -15,14 +15,18 @@ from ...exceptions import InfeasibleError
 from ...result import Status
 from ..roles.grouping import checked_role_grouping, role_grouping
 from ..roles.plan import RolePlan, reporting_lines
+from .construct import construct_groups, participation_bound, to_plan
+from .finish import finish
 from .plan import Plan, plan_model
+from .reasons import left_out_reasons
 from .scoring import mentee_values, role_values
 from .split import split_topic
 
 __all__ = ["solve_facilitated"]
 
 PLAN_SHARE = 0.35  # of the time limit for the plan model; the rest splits over topics
-RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.08, 4.0  # kept after the topic splits
+PLAN_SHARE_AT_BOUND = 0.2  # when the construction already places everybody it can
+RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.12, 8.0  # kept after the topic splits (final checks)
 PLAN_MIN_SECONDS = 1.0  # the plan model's floor: participation is decided there
 
 
@@ -30,7 +34,7 @@ PLAN_MIN_SECONDS = 1.0  # the plan model's floor: participation is decided there
 def solve_time_split(time_limit: float, sizes: dict[int, int]) -> dict[int, float]:
     """Seconds per topic, proportional to its mentees (at least a small floor)."""
     total = max(sum(sizes.values()), 1)
-    return {t: max(time_limit * n / total, 0.2) for t, n in sizes.items()}
+    return {t: max(time_limit * n / total, 0.05) for t, n in sizes.items()}
 
 
 def solve_facilitated(roster, spec, settings):
@@ -39,19 +43,26 @@ def solve_facilitated(roster, spec, settings):
     s = spec.setting(roster)
     short = s.shortages(roster)
     mentees = np.flatnonzero(s.mentee)
+    bound = participation_bound(s)
     if spec.strict:
-        _raise_if_short(roster, s, short)
-    plan_limit = max(time_limit * PLAN_SHARE, min(time_limit, PLAN_MIN_SECONDS))
-    plan = plan_model(roster, spec, s, settings.stage(plan_limit))
-    record = settings.record(method="facilitated: plan + peer engine per topic")
-    if plan is None:
-        return role_grouping(roster, spec, None, Status.NO_SOLUTION,
-                             time.perf_counter() - t0, record, reasons={},
-                             message="The plan model found no answer within the time limit; "
-                                     "raise time_limit.")
+        _raise_if_short(roster, s, short, bound)
+    lines = reporting_lines(roster, mentees.tolist())
+    # 1. a valid plan with no search (anytime start), 2. the plan model improves on it
+    opened, starts = construct_groups(s, lines)
+    start = to_plan(s, opened, starts, lines)
+    stages = {"construct": time.perf_counter() - t0}
+    settings.emit("construct", None, elapsed=stages["construct"])
+    spent = 0.0 if deterministic else stages["construct"]
+    share = PLAN_SHARE_AT_BOUND if len(start.topics_of) >= bound else PLAN_SHARE
+    plan_limit = max((time_limit - spent) * share, min(time_limit, PLAN_MIN_SECONDS))
+    searched = plan_model(roster, spec, s, settings.stage(plan_limit),
+                          start=(opened, starts), lines=lines)
+    plan = _better(searched, start)
+    record = settings.record(method="facilitated: construction + plan model + peer engine "
+                                    "per topic", plan=plan.status)
     settings.emit("plan", None, elapsed=time.perf_counter() - t0)
     members = [np.zeros(0, dtype=np.int64) for _ in plan.topic]
-    stages = {"plan": time.perf_counter() - t0}
+    stages["plan"] = time.perf_counter() - t0 - stages["construct"]
     sizes = {t: sum(plan.size[g] for g, tt in enumerate(plan.topic) if tt == t)
              for t in set(plan.topic)}
     # the time left is shared again before each topic (earlier ones may finish early or
@@ -59,11 +70,11 @@ def solve_facilitated(roster, spec, settings):
     reserve = min(RESERVE_SHARE * time_limit, RESERVE_MAX_SECONDS)
     all_optimal = plan.status == "OPTIMAL"
     split_out: dict[int, str] = {}
-    given = plan_limit  # deterministic mode counts budgets handed out, never the clock
+    given = spent + plan_limit  # deterministic mode counts budgets handed out, not the clock
     for k, t in enumerate(sorted(sizes)):
         later = {tt: sizes[tt] for tt in sorted(sizes)[k:]}
-        spent = given if deterministic else time.perf_counter() - t0
-        budget = solve_time_split(max(time_limit - reserve - spent, 0.0), later)[t]
+        used = given if deterministic else time.perf_counter() - t0
+        budget = solve_time_split(max(time_limit - reserve - used, 0.0), later)[t]
         given += budget
         got, status, out = split_topic(roster, spec, plan, t, time_limit=budget,
                                        settings=settings)
@@ -72,28 +83,34 @@ def solve_facilitated(roster, spec, settings):
         for g, rows in got.items():
             members[g] = rows
     leaders, dropped = plan.leaders, {}
-    if s.fmax > 1:
+    if s.fmin > 1:  # with one facilitator enough, a co-facilitator is never needed
         rest = reserve if deterministic else time_limit - (time.perf_counter() - t0)
         leaders, dropped = add_cofacilitators(roster, s, plan, members,
-                                              settings.stage(max(rest, 0.5)))
+                                              settings.stage(max(min(rest, reserve) / 2, 0.5)))
     keep = [g for g in range(len(members)) if g not in dropped and len(members[g])]
     role_plan = RolePlan([members[g] for g in keep], [leaders[g] for g in keep],
                          topic=[plan.topic[g] for g in keep])
-    stages["split"] = time.perf_counter() - t0 - stages["plan"]
-    _place_left_out(roster, spec, s, role_plan)
-    stages["finish"] = time.perf_counter() - t0 - stages["plan"] - stages["split"]
+    stages["split"] = time.perf_counter() - t0 - stages["plan"] - stages["construct"]
+    # participation last: join groups with room, open groups on capacity left, join again
+    finish(roster, spec, s, role_plan, lines)
+    stages["finish"] = time.perf_counter() - t0 - sum(stages.values())
     record["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
-    reasons = _unplaced_reasons(roster, s, role_plan, short)
-    for i, why in split_out.items():
-        if i in reasons:
-            reasons[i] = why
+    known = dict(split_out)
     for g, why in dropped.items():
-        for i in members[g].tolist():
-            if i in reasons:
-                reasons[i] = why
-    if spec.strict and any(reasons.get(int(i)) for i in mentees):
-        _raise_if_short(roster, s, short, unplaced=[int(i) for i in mentees
-                                                    if reasons.get(int(i))])
+        known.update({i: why for i in members[g].tolist()})
+    reasons = left_out_reasons(roster, spec, s, role_plan, lines, known=known)
+    if spec.strict and reasons:
+        _raise_if_short(roster, s, short, bound, unplaced=list(reasons))
+    placed = len(mentees) - len(reasons)
+    participation = {"placed": placed, "eligible": len(mentees), "bound": bound,
+                     "gap": round((bound - placed) / max(bound, 1), 4)}
+    record["participation"] = participation
+    if not role_plan.n_groups and len(mentees):
+        why = "; ".join(short.values()) or _most_common(reasons)
+        return role_grouping(roster, spec, role_plan, Status.NO_SOLUTION,
+                             time.perf_counter() - t0, record, reasons=reasons,
+                             message=f"No facilitated group could be formed: {why}.",
+                             participation=participation)
     roles = role_values(roster, spec, role_plan)
     weights = spec.weight_of()
     _, realised = role_plan.loads(roster.n)
@@ -110,7 +127,25 @@ def solve_facilitated(roster, spec, settings):
     status = Status.OPTIMAL if all_optimal and not spec.role_terms else Status.FEASIBLE
     message = "; ".join(short.values())
     return checked_role_grouping(roster, spec, role_plan, status, t0, settings, record,
-                                 reasons=reasons, values=objective_parts, message=message)
+                                 reasons=reasons, values=objective_parts, message=message,
+                                 participation=participation)
+
+
+def _better(searched: Plan | None, start: Plan) -> Plan:
+    """The plan model's answer unless the construction places more (people, then places)."""
+    def value(plan):
+        return len(plan.topics_of), sum(len(v) for v in plan.topics_of.values())
+
+    return searched if searched is not None and value(searched) >= value(start) else start
+
+
+def _most_common(reasons: dict[int, str]) -> str:
+    if not reasons:
+        return "nobody needs a topic a facilitator can offer"
+    counts: dict[str, int] = {}
+    for why in reasons.values():
+        counts[why] = counts.get(why, 0) + 1
+    return max(counts, key=counts.get)
 
 
 def add_cofacilitators(roster, s, plan: Plan, members, settings):
@@ -158,79 +193,14 @@ def add_cofacilitators(roster, s, plan: Plan, members, settings):
     return leaders, dropped
 
 
-def _place_left_out(roster, spec, s, plan: RolePlan) -> None:
-    """Participation first: put mentees still out into any group of a topic they need that has
-    room, lead capacity, no reporting-line clash and keeps the mentee rules (best local score)."""
-    joined = np.zeros(roster.n, dtype=np.int64)
-    for mem in plan.members:
-        np.add.at(joined, mem, 1)
-    _, taken = plan.loads(roster.n)
-    out = [i for i in np.flatnonzero(s.mentee & (joined == 0)).tolist()]
-    if not out:
-        return
-    lines = reporting_lines(roster, out)
-    soft = [t for t in spec.mentee_terms if not t.hard]
-    hard = [t for t in spec.mentee_terms if t.hard]
-    weights = spec.weight_of()
-
-    def value(rows) -> int | None:
-        sub = roster.take(rows)
-        local = np.zeros(len(rows), dtype=np.int64)
-        if any(t.violations(sub, local, 1) for t in hard):
-            return None
-        return sum(weights[t.label] * int(t.group_values(sub, local, 1)[0]) for t in soft)
-
-    for i in out:
-        best = None
-        for g in range(plan.n_groups):
-            mem, lead = plan.members[g], plan.leaders[g]
-            if (not s.needs[i, plan.topic[g]] or len(mem) >= s.hi or i in lead
-                    or lines[i] & set(lead.tolist())
-                    or any(taken[f] + 1 > s.cap_mentees[f] for f in lead)):
-                continue
-            after = value(np.append(mem, i))
-            if after is None:
-                continue
-            gain = after - (value(mem) or 0)
-            if best is None or gain > best[0]:
-                best = (gain, g)
-        if best is not None:
-            g = best[1]
-            plan.members[g] = np.append(plan.members[g], i)
-            taken[plan.leaders[g]] += 1
-
-
-def _raise_if_short(roster, s, short, unplaced=None):
+def _raise_if_short(roster, s, short, bound, unplaced=None):
     mentees = np.flatnonzero(s.mentee)
-    if unplaced is None:
-        cannot = len(mentees) - s.placeable_bound(roster, people=True)
-        if cannot <= 0:
-            return
-    else:
-        cannot = len(unplaced)
+    cannot = len(mentees) - bound if unplaced is None else len(unplaced)
+    if cannot <= 0:
+        return
     lines = "; ".join(short.values()) or "the facilitators' capacity is exhausted"
     raise InfeasibleError(
         f"{cannot} of {len(mentees)} mentees cannot be placed: {lines}. Add facilitators, "
         "raise their capacity, or run without strict=True to get the best partial answer.",
         conflicts=tuple(short) or ("Capacity",),
     )
-
-
-def _unplaced_reasons(roster, s, plan: RolePlan, short) -> dict[int, str]:
-    """Why each mentee who could have joined a group did not (or None when placed)."""
-    vocab = roster.topics
-    joined = np.zeros(roster.n, dtype=np.int64)
-    for mem in plan.members:
-        np.add.at(joined, mem, 1)
-    out = {}
-    for i in np.flatnonzero(s.mentee).tolist():
-        if joined[i]:
-            continue
-        needed = [vocab[t] for t in np.flatnonzero(s.needs[i])]
-        blocked = [short[t] for t in needed if t in short]
-        if blocked and len(blocked) == len(needed):
-            out[i] = "; ".join(blocked)
-        else:
-            out[i] = (f"the groups on {', '.join(repr(t) for t in needed)} are full "
-                      "(participation was maximised first)")
-    return out

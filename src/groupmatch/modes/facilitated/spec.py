@@ -157,4 +157,5 @@ class FacilitatedGroups(RoleSpec):
                        include_sensitive: bool = False):
         from .explain import explain_person
 
-        return explain_person(grouping, person, alternatives=alternatives)
+        return explain_person(grouping, person, alternatives=alternatives,
+                              include_sensitive=include_sensitive)

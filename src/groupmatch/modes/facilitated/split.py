@@ -9,18 +9,19 @@ from dataclasses import replace
 import numpy as np
 
 from ...engine.partition import partition
-from ...exceptions import InfeasibleError
 from ...problem import make_problem
 from ...result import Status
 from ...terms.pin import Pin
 
 __all__ = ["split_topic"]
 
+RETRIES = 1  # one more try, twice as long, when a split ends with nothing found in its time
+
 
 def _partition(sub, sizes, terms, settings, time_limit):
     """The engine on a topic's mentees; out of time is not infeasible: try again for longer."""
     problem = make_problem([a for a, _ in sizes], [b for _, b in sizes], terms, sub)
-    for extra in range(4):
+    for extra in range(1 if settings.deterministic else RETRIES + 1):
         out = partition(sub, problem, settings.stage(time_limit * 2**extra))
         if out.status is not Status.NO_SOLUTION:
             break
@@ -77,13 +78,21 @@ def split_topic(roster, spec, plan, t: int, *, time_limit, settings):
             return {g: rows[a == local[g]] for g in groups}, out.status, left_out
         worst, why = _first_in_the_way(spec, sub, sizes, terms, time_limit, settings)
         if worst is None:
-            raise InfeasibleError(
-                f"The mentees of topic {name!r} cannot be split into its {len(groups)} groups "
-                f"under the mentee rules: {out.message}", conflicts=out.conflicts)
+            # nothing to blame on one person: the topic's groups close, and the finish may
+            # still place these mentees elsewhere
+            rules = ", ".join(out.conflicts)
+            cause = (f"the mentee rules cannot all hold in its groups ({rules})"
+                     if out.status is Status.INFEASIBLE and rules else
+                     "the time limit ended before its mentees were split under the mentee rules")
+            for i in rows.tolist():
+                left_out[i] = f"topic {name!r}: {cause}"
+            return {}, status, left_out
         left_out[int(rows[worst])] = f"topic {name!r}: {why}, and the topic's groups had no " \
                                      "other room"
         rows = np.delete(rows, worst)
-    raise InfeasibleError(f"No mentee of topic {name!r} could be placed.")  # pragma: no cover
+    for i in rows.tolist():  # pragma: no cover - every attempt leaves one mentee out
+        left_out[i] = f"topic {name!r}: no split of its mentees keeps the mentee rules"
+    return {}, status, left_out
 
 
 def _first_in_the_way(spec, sub, sizes, terms, time_limit, settings):

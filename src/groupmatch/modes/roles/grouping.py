@@ -21,7 +21,7 @@ def _default_reason(spec, i: int, may_mentee, may_lead) -> str:
 
 def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: float,
                   settings, *, reasons: dict[int, str], values=None, message: str = "",
-                  conflicts=()) -> Grouping:
+                  conflicts=(), participation=None) -> Grouping:
     """The Grouping of a facilitated or team answer: memberships, groups, loads, objective.
 
     The mode's own group columns (a facilitated group's ``topic``, a team's ``team``) follow
@@ -31,7 +31,7 @@ def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: flo
     weights = spec.weight_of()
     if plan is None:
         return spec.no_grouping(roster, status, wall, settings, message=message,
-                                conflicts=conflicts, weights=weights)
+                                conflicts=conflicts, weights=spec.user_weights())
     rows = []
     seen = np.zeros(roster.n, dtype=bool)
     for g in range(plan.n_groups):
@@ -49,8 +49,9 @@ def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: flo
     assignments = pd.DataFrame(rows, columns=["id", "group", "role", "reason"])
     assignments["group"] = assignments["group"].astype("Int64")
     values = values or {}
-    breakdown = {label: weights[label] * int(v.sum()) for label, v in values.items()}
-    objective = int(sum(breakdown.values()))
+    ints = {label: weights[label] * int(v.sum()) for label, v in values.items()}
+    breakdown = {label: spec.in_user_units(v) for label, v in ints.items()}
+    objective = spec.in_user_units(sum(ints.values()))
     per_group = {label: v for label, v in values.items() if len(v) == plan.n_groups}
     lo, hi = getattr(spec, "size_range", (0, 0))
     groups = pd.DataFrame({
@@ -74,7 +75,7 @@ def role_grouping(roster, spec, plan: RolePlan | None, status: Status, wall: flo
     first.setflags(write=False)
     return Grouping(status, assignments, groups, objective, None, None, breakdown, wall,
                     dict(settings), roster, spec, plan, first, message, tuple(conflicts),
-                    loads=loads, weights=weights)
+                    loads=loads, weights=spec.user_weights(), participation=participation)
 
 
 def checked_role_grouping(roster, spec, plan: RolePlan, status: Status, t0: float, settings,
@@ -108,6 +109,11 @@ def summary_lines(grouping, *, limit: int = 0) -> list[str]:
     left = unplaced[unplaced["role"] == member]
     placed = grouping.groups["size"].sum() if len(grouping.groups) else 0
     out.append(f"\nplaced: {placed} {member}s; not placed: {len(left)}")
+    share = grouping.participation
+    if share:
+        out.append(f"participation: {share['placed']} of {share['eligible']} {member}s placed; "
+                   f"no answer can place more than {share['bound']} "
+                   f"({_gap_words(share)})")
     for reason, count in left["reason"].value_counts().head(3).items():
         out.append(f"  {count} x {reason}")
     if grouping.loads is not None and len(grouping.loads):
@@ -116,3 +122,10 @@ def summary_lines(grouping, *, limit: int = 0) -> list[str]:
             out.append(f"{leaders}: {len(used)} used, max load {int(used['mentees'].max())} "
                        f"people, max {int(used['groups'].max())} groups")
     return out
+
+
+def _gap_words(share) -> str:
+    missing = share["bound"] - share["placed"]
+    if missing <= 0:
+        return "the best possible"
+    return f"{missing} short of that bound, a gap of {100 * share['gap']:.1f}%"

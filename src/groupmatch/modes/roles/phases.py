@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from ...engine.budget import CPSAT_DTIME_PER_SECOND
 from ...engine.cpsat import new_solver
 
 __all__ = ["solve_in_phases", "Phases"]
@@ -32,23 +33,26 @@ class Phases:
 
 
 def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]], decision,
-                    *, settings, shares: Sequence[float], retries: Sequence[int]) -> Phases:
+                    *, settings, shares: Sequence[float], retries: Sequence[int],
+                    dtime_per_second: float = CPSAT_DTIME_PER_SECOND) -> Phases:
     """Optimise ``steps`` (``("max" | "min", expression)``) in order on ``model``.
 
     Each phase gets ``share × settings.time_limit`` and, when it ends without an answer, up to
     ``retries`` more tries with doubled time (out of time is not infeasible). An answer holds
     its phase's value, and hints the next phase with every ``decision`` variable. A later
     phase that finds nothing keeps the earlier answer. Constant steps are skipped; with none
-    left, any valid answer is returned.
+    left, any valid answer is returned. In deterministic mode no retry is made (its time would
+    not be budgeted) and ``dtime_per_second`` is the model's measured rate of CP-SAT's
+    deterministic time (see :func:`groupmatch.engine.cpsat.configure`).
     """
     best, statuses = None, []
     for (sense, expr), share, tries in zip(steps, shares, retries, strict=True):
         if isinstance(expr, int):
             continue
         (model.maximize if sense == "max" else model.minimize)(expr)
-        for extra in range(tries):
+        for extra in range(1 if settings.deterministic else tries):
             solver = new_solver(settings.with_time(settings.time_limit * share * 2**extra),
-                                min_seconds=MIN_SECONDS)
+                                min_seconds=MIN_SECONDS, dtime_per_second=dtime_per_second)
             status = solver.solve(model)
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) or status == cp_model.INFEASIBLE:
                 break
@@ -65,7 +69,7 @@ def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]]
         best = solver
     if best is None and not statuses:  # nothing to optimise: any valid answer
         model.clear_objective()
-        solver = new_solver(settings, min_seconds=MIN_SECONDS)
+        solver = new_solver(settings, min_seconds=MIN_SECONDS, dtime_per_second=dtime_per_second)
         status = solver.solve(model)
         statuses.append(solver.status_name(status))
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

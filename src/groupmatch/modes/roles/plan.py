@@ -40,13 +40,7 @@ def capacities(roster, default: tuple[int, int]) -> tuple[np.ndarray, np.ndarray
 def reporting_lines(roster, rows: Sequence[int]) -> dict[int, set[int]]:
     """For each given row: everybody above them (managers at any level), below them (reports at
     any level) and themself. Nobody in that set may facilitate or mentor them."""
-    g = roster.hierarchy
-    import networkx as nx
-
-    out = {}
-    for i in rows:
-        out[int(i)] = {int(i)} | nx.ancestors(g, i) | nx.descendants(g, i)
-    return out
+    return {int(i): set(roster.reporting_line(int(i)).tolist()) for i in rows}
 
 
 def membership_table(assignment, required=("id", "group", "role"),

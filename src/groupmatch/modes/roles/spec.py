@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from ...exceptions import InputError
-from ...terms.base import Term, weights_to_int
+from ...terms.base import Term, integer_weights
 from ...terms.roles import RoleTerm
 from ..base import Mode
 
@@ -56,10 +56,25 @@ class RoleSpec(Mode):
         return tuple(w.get(t.label, 0) for t in self.terms)
 
     def weight_of(self) -> dict[str, int]:
-        """Integer weight per soft term label (one scale for mentee and role terms)."""
+        """Integer weight per soft term label (one scale for mentee and role terms), as the
+        CP-SAT models use them; results report values divided by :meth:`weight_scale`."""
         soft = [t for t in self.terms if not t.hard]
-        ints = weights_to_int([float(t.weight) for t in soft], [t.label for t in soft])
+        ints, _ = integer_weights([float(t.weight) for t in soft], [t.label for t in soft])
         return dict(zip([t.label for t in soft], ints, strict=True))
+
+    def weight_scale(self) -> int:
+        """The factor the integer weights carry (1 when every weight is whole)."""
+        soft = [t for t in self.terms if not t.hard]
+        return integer_weights([float(t.weight) for t in soft], [t.label for t in soft])[1]
+
+    def in_user_units(self, value: int) -> int | float:
+        """An integer-weighted value in the units of the weights the user gave."""
+        scale = self.weight_scale()
+        return int(value) // scale if int(value) % scale == 0 else int(value) / scale
+
+    def user_weights(self) -> dict[str, int | float]:
+        """Weight per soft term label in the user's units (what results report)."""
+        return {label: self.in_user_units(w) for label, w in self.weight_of().items()}
 
     def idle_reason(self, may_mentee: bool) -> str | None:
         """Why somebody is in no group when no other reason was recorded (None: the default)."""
@@ -96,4 +111,4 @@ class RoleSpec(Mode):
     def explain(self, grouping, group: int, *, include_sensitive: bool = False):
         from .explain import explain_role_group
 
-        return explain_role_group(grouping, group)
+        return explain_role_group(grouping, group, include_sensitive=include_sensitive)

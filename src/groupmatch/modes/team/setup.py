@@ -42,9 +42,35 @@ class TeamSetup:
         return cls(spec, roster, codes, members, lead, cap_groups, mmin, mmax)
 
     def blocked(self, k: int) -> set[int]:
-        rows = self.members[k]
-        lines = reporting_lines(self.roster, rows.tolist())
-        return set().union(*lines.values()) if lines else set()
+        """The team's members and everybody in their reporting lines (cached)."""
+        cache = self.__dict__.setdefault("_blocked", {})
+        if k not in cache:
+            rows = self.members[k]
+            lines = reporting_lines(self.roster, rows.tolist())
+            cache[k] = set().union(*lines.values()) if lines else set()
+        return cache[k]
+
+    def eligible(self, k: int) -> np.ndarray:
+        """Mentors who may mentor team k (outside it and its reporting lines), by row."""
+        free = self.may_lead.copy()
+        free[list(self.blocked(k))] = False
+        return np.flatnonzero(free)
+
+    def participation_bound(self) -> int:
+        """An upper bound on team members mentored: the largest teams first while the mentors'
+        team places last (an LP relaxation: places pooled, reporting lines only per team, the
+        last team counted in part), so no answer can mentor more."""
+        seats = int(self.cap_groups[self.may_lead].sum())
+        sizes = sorted((len(rows) for k, rows in enumerate(self.members)
+                        if len(rows) and len(self.eligible(k)) >= self.mmin), reverse=True)
+        total, room = 0, seats
+        for size in sizes:
+            take = min(self.mmin, room)
+            total += size * take / self.mmin
+            room -= take
+            if not room:
+                break
+        return int(total)
 
     def shortage(self) -> str:
         teams = sum(1 for m in self.members if len(m))
@@ -54,11 +80,17 @@ class TeamSetup:
         return (f"{teams} teams need at least {self.mmin} mentor{'s' if self.mmin > 1 else ''} "
                 f"each; the {int(self.may_lead.sum())} mentors can take {seats} teams in total")
 
-    def why_unserved(self, k: int, short: str) -> str:
+    def why_unserved(self, k: int, short: str, taken: np.ndarray) -> str:
+        """The cause, from the answer's loads (``taken``: teams per mentor row)."""
         name = self.roster.team.categories[k]
-        free = self.may_lead.copy()
-        free[list(self.blocked(k))] = False
-        if free.sum() < self.mmin:
-            return (f"team {name}: only {int(free.sum())} mentors are outside the team and its "
+        free = self.eligible(k)
+        if len(free) < self.mmin:
+            return (f"team {name}: only {len(free)} mentors are outside the team and its "
                     f"reporting lines; it needs {self.mmin}")
-        return f"team {name}: {short or 'mentor capacity is used by other teams'}"
+        room = free[taken[free] < self.cap_groups[free]]
+        if len(room) >= self.mmin:
+            return (f"the time limit ended before team {name} was mentored; {len(room)} "
+                    "eligible mentors had room")
+        full = (f"{len(free)} eligible mentors, {len(room)} with room left "
+                f"(it needs {self.mmin})")
+        return f"team {name}: {short + '; ' if short else ''}{full}"

@@ -107,7 +107,7 @@ class TeamMentoring(RoleSpec):
                        include_sensitive: bool = False):
         from .explain import explain_person
 
-        return explain_person(grouping, person)
+        return explain_person(grouping, person, include_sensitive=include_sensitive)
 
     # -------------------------------------------------------------------------- score, check
     def plan_of(self, roster, assignment) -> RolePlan:
@@ -122,9 +122,10 @@ class TeamMentoring(RoleSpec):
     def score(self, roster, assignment) -> dict[str, int]:
         plan, _ = self.plan_of(roster, assignment)
         w = self.weight_of()
-        out = {t.label: w[t.label] * int(t.group_values(roster, plan, plan.n_groups).sum())
-               for t in self.terms}
-        out["total"] = int(sum(out.values()))
+        ints = {t.label: w[t.label] * int(t.group_values(roster, plan, plan.n_groups).sum())
+                for t in self.terms}
+        out = {label: self.in_user_units(v) for label, v in ints.items()}
+        out["total"] = self.in_user_units(sum(ints.values()))
         return out
 
     def check(self, roster, assignment) -> list[Violation]:
