@@ -60,8 +60,9 @@ def solve(
     spec : PeerGroups, FacilitatedGroups or TeamMentoring
         The mode, sizes and terms.
     time_limit : float
-        Seconds of search (wall clock). With ``deterministic=True`` it is a work budget in
-        CP-SAT deterministic seconds plus a matching local-search budget instead.
+        Seconds of search (wall clock), a finite number > 0. With ``deterministic=True`` it
+        is converted into work budgets at rates measured on the reference machine (see
+        ``deterministic``).
     random_state : int, Generator or None
         Seed. The default 0 makes runs auditable; pass an int for reproducible output.
     workers : int, optional
@@ -69,7 +70,9 @@ def solve(
         searches on threads for a user distance matrix (the dense kernel).
     deterministic : bool
         One worker and work budgets instead of wall-clock limits: same input, seed and limits
-        give the same Grouping.
+        give the same Grouping on any machine. The wall time is near ``time_limit`` on a quiet
+        machine like the reference one (a 2-core Xeon); faster machines finish early, slower or
+        busy ones late, and a run ends early once it proves its answer.
     progress : callable, optional
         Called with dicts ``{"event", "objective", "bound", "elapsed"}`` on each improvement.
     method : {"auto", "exact", "search"}

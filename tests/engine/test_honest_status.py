@@ -187,3 +187,19 @@ def test_status_agrees_with_an_independent_exact_model(case):
         elif truth == "INFEASIBLE":
             assert not g.status.has_solution, (method, g.status)
             assert g.status is gm.Status.INFEASIBLE, (method, g.status, g.message)
+
+
+def test_exact_path_keeps_its_valid_warm_start_when_cp_sat_runs_out_of_time(monkeypatch):
+    """A grouping in hand is never reported as none found (CP-SAT forced to stop empty)."""
+    from groupmatch.engine import cpsat, partition
+
+    def out_of_time(built, **_):
+        return cpsat.Outcome("UNKNOWN", None, None, None, 0.0)
+
+    monkeypatch.setattr(partition, "solve_built", out_of_time)
+    df = pd.DataFrame({"id": [f"p{i}" for i in range(12)], "c": list("aabbccddeeff")})
+    roster = gm.Roster.from_frame(df, categorical=["c"])
+    spec = gm.PeerGroups(size=3, terms=[gm.Diversity("c"), gm.CannotGroup([("p0", "p1")])])
+    g = gm.solve(roster, spec, time_limit=1, method="exact")
+    assert g.status is gm.Status.FEASIBLE
+    assert gm.check(roster, spec, g) == []

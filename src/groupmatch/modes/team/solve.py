@@ -21,8 +21,8 @@ __all__ = ["solve_team", "team_model"]
 TEAM_CANDIDATES = 40  # mentors considered per team, best goal coverage first...
 MODEL_PAIRS = 60_000  # ...fewer (down to MIN_CANDIDATES) so the model stays this small
 MIN_CANDIDATES = 12
-RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.12, 8.0  # kept for the finish and the final check
-TEAM_DTIME_PER_SECOND = 0.14  # CP-SAT deterministic time per CPU second on this model (measured)
+RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.15, 10.0  # kept for the finish and the final check
+TEAM_DTIME_PER_SECOND = 0.12  # CP-SAT deterministic time per CPU second on this model (measured)
 
 
 def solve_team(roster, spec, settings):
@@ -48,7 +48,9 @@ def solve_team(roster, spec, settings):
     if chosen is None:
         chosen, status = start, Status.FEASIBLE
     record = settings.record(method="team: greedy start + CP-SAT over (mentor, team) pairs")
-    finished = greedy_teams(setup, {k: setup.eligible(k).tolist() for k in cands}, chosen)
+    stages = {"start": spent, "model": time.perf_counter() - t0 - spent}
+    waiting = {k: setup.eligible(k).tolist() for k in cands if k not in chosen}
+    finished = greedy_teams(setup, waiting, chosen)
     if len(finished) > len(chosen):
         status = Status.FEASIBLE
     chosen = finished
@@ -67,6 +69,8 @@ def solve_team(roster, spec, settings):
                               conflicts=("Capacity",))
     eligible = sum(len(rows) for rows in setup.members)
     placed = sum(len(rows) for rows in plan.members)
+    stages["finish"] = time.perf_counter() - t0 - sum(stages.values())
+    record["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
     participation = {"placed": placed, "eligible": eligible, "bound": bound,
                      "gap": round((bound - placed) / max(bound, 1), 4)}
     record["participation"] = participation
@@ -126,6 +130,7 @@ def team_model(roster, spec, setup: TeamSetup, settings, goal, cands, expertise,
     and held at least at ``start`` (team -> mentors). ``at_bound``: the start already mentors
     as many as the bound allows, so only the terms are optimised. Returns (team -> mentors,
     status), or (None, NO_SOLUTION) when the model returns nothing in its time."""
+    t0 = time.perf_counter()
     m = cp_model.CpModel()
     pick_by_team: dict[int, list] = {}
     served = []
@@ -160,6 +165,8 @@ def team_model(roster, spec, setup: TeamSetup, settings, goal, cands, expertise,
     parts = [weights[t.label] * t.encode(ctx) for t in spec.terms]
     picks = [v for w in pick_by_team.values() for _, v in w]
     steps = [("max", 0 if at_bound else people), ("max", sum(parts) if parts else 0)]
+    if not settings.deterministic:  # building the model took part of the time
+        settings = settings.with_time(max(settings.time_limit - (time.perf_counter() - t0), 0.5))
     out = solve_in_phases(m, steps, picks, settings=settings,
                           shares=(0.0, 1.0) if at_bound else (0.45, 0.55), retries=(1, 1),
                           dtime_per_second=TEAM_DTIME_PER_SECOND)
