@@ -29,15 +29,22 @@ def restricted_growth(n: int, k: int):
 
 
 def brute_force_best(roster, spec) -> int | None:
+    """The best total by enumeration, under the sizes the spec solves for: with even sizes
+    (the default) the most even bounds first, widened only when nothing valid fits them."""
     problem = spec.resolve(roster.n)
-    best = None
+    valid = []
     for labels in restricted_growth(roster.n, problem.n_groups):
         a = np.array(labels)
-        if gm.check(roster, spec, a):
-            continue
-        total = gm.score(roster, spec, a)["total"]
-        best = total if best is None else max(best, total)
-    return best
+        if not gm.check(roster, spec, a):
+            valid.append((np.bincount(a, minlength=problem.n_groups),
+                          gm.score(roster, spec, a)["total"]))
+    steps = spec.solve_bounds(roster.n) if hasattr(spec, "solve_bounds") else [(None, None)]
+    for lo, hi in steps:
+        fits = [total for sizes, total in valid
+                if lo is None or ((sizes >= lo) & (sizes <= hi)).all()]
+        if fits:
+            return max(fits)
+    return None
 
 
 @settings(max_examples=25, deadline=None)

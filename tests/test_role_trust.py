@@ -169,10 +169,10 @@ def test_ample_capacity_places_everybody_quickly_and_reaches_the_bound():
 def test_more_time_never_places_fewer():
     df, roster = _survey(500, 2, per_group=4)
     spec = gm.FacilitatedGroups(size=(4, 8), facilitators=1, terms=SPEC_TERMS)
-    placed = [gm.solve(roster, spec, time_limit=tl, random_state=0).participation["placed"]
-              for tl in (0.5, 3)]
-    assert placed[0] <= placed[1]
-    assert placed[0] >= 0.95 * gm.solve(roster, spec, time_limit=3).participation["bound"]
+    short, longer = (gm.solve(roster, spec, time_limit=tl, random_state=0).participation
+                     for tl in (0.5, 2))
+    assert short["placed"] <= longer["placed"]
+    assert short["placed"] >= 0.95 * longer["bound"]
 
 
 def test_facilitators_without_room_for_a_group_are_named_as_such():
@@ -200,7 +200,7 @@ def test_nothing_to_form_is_no_solution_with_the_reason():
             == "topic 'go': no facilitator has it")
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 10_000), per_group=st.integers(3, 6), keep=st.floats(0.1, 1.0))
 def test_placed_never_exceeds_the_bound_and_rules_hold(seed, per_group, keep):
     df = gm.datasets.make_skills_survey(80, mentees_per_group=per_group, random_state=seed)
