@@ -28,6 +28,8 @@ PLAN_SHARE = 0.35  # of the time limit for the plan model; the rest splits over 
 PLAN_SHARE_AT_BOUND = 0.2  # when the construction already places everybody it can
 RESERVE_SHARE, RESERVE_MAX_SECONDS = 0.12, 8.0  # kept after the topic splits (final checks)
 PLAN_MIN_SECONDS = 1.0  # the plan model's floor: participation is decided there
+BUILD_SECONDS_PER_VAR, PLAN_BUILD_SHARE = 6e-5, 0.25  # plan model skipped when its build
+# alone would take more than this share of the time left (measured: about 2.5 s at 10,000)
 
 
 
@@ -55,8 +57,14 @@ def solve_facilitated(roster, spec, settings):
     spent = 0.0 if deterministic else stages["construct"]
     share = PLAN_SHARE_AT_BOUND if len(start.topics_of) >= bound else PLAN_SHARE
     plan_limit = max((time_limit - spent) * share, min(time_limit, PLAN_MIN_SECONDS))
-    searched = plan_model(roster, spec, s, settings.stage(plan_limit),
-                          start=(opened, starts), lines=lines)
+    # building the plan model costs about BUILD_SECONDS_PER_VAR per variable: when that eats
+    # too much of a short limit, the construction stands (the finish still places more)
+    variables = int(s.needs[s.mentee].sum()) + 2 * int(s.expertise[s.leader].sum())
+    ran_plan = BUILD_SECONDS_PER_VAR * variables <= PLAN_BUILD_SHARE * (time_limit - spent)
+    searched = None
+    if ran_plan:
+        searched = plan_model(roster, spec, s, settings.stage(plan_limit),
+                              start=(opened, starts), lines=lines)
     plan = _better(searched, start)
     record = settings.record(method="facilitated: construction + plan model + peer engine "
                                     "per topic", plan=plan.status)
@@ -70,7 +78,8 @@ def solve_facilitated(roster, spec, settings):
     reserve = min(RESERVE_SHARE * time_limit, RESERVE_MAX_SECONDS)
     all_optimal = plan.status == "OPTIMAL"
     split_out: dict[int, str] = {}
-    given = spent + plan_limit  # deterministic mode counts budgets handed out, not the clock
+    # deterministic mode counts budgets handed out, not the clock
+    given = spent + (plan_limit if ran_plan else 0.0)
     for k, t in enumerate(sorted(sizes)):
         later = {tt: sizes[tt] for tt in sorted(sizes)[k:]}
         used = given if deterministic else time.perf_counter() - t0

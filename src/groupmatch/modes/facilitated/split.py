@@ -16,13 +16,17 @@ from ...terms.pin import Pin
 __all__ = ["split_topic"]
 
 RETRIES = 1  # one more try, twice as long, when a split ends with nothing found in its time
+QUICK_SECONDS = 0.3  # below this a topic split uses the search path, not the exact model
 
 
 def _partition(sub, sizes, terms, settings, time_limit):
     """The engine on a topic's mentees; out of time is not infeasible: try again for longer."""
     problem = make_problem([a for a, _ in sizes], [b for _, b in sizes], terms, sub)
     for extra in range(1 if settings.deterministic else RETRIES + 1):
-        out = partition(sub, problem, settings.stage(time_limit * 2**extra))
+        stage = settings.stage(time_limit * 2**extra)
+        if stage.time_limit < QUICK_SECONDS:  # no time for an exact model's fixed costs
+            stage = replace(stage, method="search")
+        out = partition(sub, problem, stage)
         if out.status is not Status.NO_SOLUTION:
             break
     a = None if out.assignment is None else problem.canonical(out.assignment)
