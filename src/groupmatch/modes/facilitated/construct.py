@@ -131,10 +131,22 @@ def _co_facilitators(s, opened: Opened, f: int, t: int, members, lines) -> list[
     return able[:need]
 
 
+def _barred_by_lead(s, lines) -> dict[int, np.ndarray]:
+    """Per facilitator, the mentees with them in their reporting line, themselves included
+    (lines are symmetric: a manager's holds the report, the report's holds the manager)."""
+    barred: dict[int, list[int]] = {}
+    for i, line in (lines or {}).items():
+        for f in line:
+            if s.leader[f]:  # f == i too: nobody is their own group's lead
+                barred.setdefault(f, []).append(i)
+    return {f: np.array(rows, dtype=np.int64) for f, rows in barred.items()}
+
+
 def _open_groups(s, opened: Opened, placed_in: np.ndarray, left: np.ndarray, lines,
                  skip: set) -> dict[tuple[int, int], list[int]]:
     """Step 1: open groups for unplaced demand; returns the mentees each new group took."""
     usable = _usable_topics(s)
+    barred = _barred_by_lead(s, lines)
     taken: dict[tuple[int, int], list[int]] = {}
     avail = s.needs & s.mentee[:, None] & (left > 0)[:, None] & ~placed_in & usable
     demand = avail.sum(axis=0)
@@ -160,8 +172,8 @@ def _open_groups(s, opened: Opened, placed_in: np.ndarray, left: np.ndarray, lin
         mine = np.flatnonzero(ok_topics[k])
         t = int(mine[np.argmax(pressure[mine])])
         who = np.flatnonzero(avail[:, t])
-        if lines:
-            who = who[[f not in lines.get(int(i), ()) for i in who]]
+        if f in barred:
+            who = who[~np.isin(who, barred[f])]
         size = min(s.hi, int(opened.free_places[f]), len(who))
         rest = len(who) - size
         if 0 < rest < s.lo and size - (s.lo - rest) >= s.lo and _another_lead(s, opened, f, t,

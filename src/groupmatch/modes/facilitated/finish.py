@@ -34,48 +34,38 @@ def _hard_rules_hold(roster, spec, rows) -> bool:
     return not any(t.violations(sub, local, 1) for t in spec.mentee_terms if t.hard)
 
 
-def _left_out(s, plan: RolePlan) -> list[int]:
-    joined = np.zeros(len(s.mentee), dtype=np.int64)
-    for mem in plan.members:
-        np.add.at(joined, mem, 1)
-    return np.flatnonzero(s.mentee & (joined == 0)).tolist()
-
-
 def _place_left_out(roster, spec, s, plan: RolePlan, lines) -> None:
     """Participation first: put mentees still out into any group of a topic they need that has
     room, lead capacity, no reporting-line clash and keeps the mentee rules (best local score)."""
-    joined = np.zeros(roster.n, dtype=np.int64)
-    for mem in plan.members:
-        np.add.at(joined, mem, 1)
-    _, taken = plan.loads(roster.n)
-    out = [i for i in np.flatnonzero(s.mentee & (joined == 0)).tolist()]
+    out = plan.left_out(s.mentee).tolist()
     if not out:
         return
+    _, taken = plan.loads(roster.n)
     soft = [t for t in spec.mentee_terms if not t.hard]
-    hard = [t for t in spec.mentee_terms if t.hard]
     weights = spec.weight_of()
+    groups_on: dict[int, list[int]] = {}
+    for g, t in enumerate(plan.topic):
+        groups_on.setdefault(t, []).append(g)
 
-    def value(rows) -> int | None:
+    def value(rows) -> int:
         sub = roster.take(rows)
         local = np.zeros(len(rows), dtype=np.int64)
-        if any(t.violations(sub, local, 1) for t in hard):
-            return None
         return sum(weights[t.label] * int(t.group_values(sub, local, 1)[0]) for t in soft)
 
     for i in out:
-        best = None
-        for g in range(plan.n_groups):
-            mem, lead = plan.members[g], plan.leaders[g]
-            if (not s.needs[i, plan.topic[g]] or len(mem) >= s.hi or i in lead
-                    or lines.get(i, {i}) & set(lead.tolist())
-                    or any(taken[f] + 1 > s.cap_mentees[f] for f in lead)):
-                continue
-            after = value(np.append(mem, i))
-            if after is None:
-                continue
-            gain = after - (value(mem) or 0)
-            if best is None or gain > best[0]:
-                best = (gain, g)
+        line, best = lines.get(i, {i}), None
+        for t in np.flatnonzero(s.needs[i]).tolist():
+            for g in groups_on.get(t, ()):
+                mem, lead = plan.members[g], plan.leaders[g]
+                if (len(mem) >= s.hi or line & set(lead.tolist())
+                        or (taken[lead] + 1 > s.cap_mentees[lead]).any()):
+                    continue
+                joined = np.append(mem, i)
+                if not _hard_rules_hold(roster, spec, joined):
+                    continue
+                gain = value(joined) - value(mem)
+                if best is None or gain > best[0]:
+                    best = (gain, g)
         if best is not None:
             g = best[1]
             plan.members[g] = np.append(plan.members[g], i)
@@ -85,12 +75,10 @@ def _place_left_out(roster, spec, s, plan: RolePlan, lines) -> None:
 def _open_left_out_groups(roster, spec, s, plan: RolePlan, lines) -> int:
     """Open groups for mentees still out on the capacity left free (keeping the mentee rules);
     returns how many were opened."""
-    hard = [t for t in spec.mentee_terms if t.hard]
     opened = 0
     for lead, t, co, rows in groups_for_left_out(s, plan, lines):
         rows = np.array(sorted(rows), dtype=np.int64)
-        sub = roster.take(rows)
-        if any(term.violations(sub, np.zeros(len(rows), dtype=np.int64), 1) for term in hard):
+        if not _hard_rules_hold(roster, spec, rows):
             continue
         plan.members.append(rows)
         plan.leaders.append(np.array(sorted([lead, *co]), dtype=np.int64))
@@ -102,17 +90,19 @@ def _open_left_out_groups(roster, spec, s, plan: RolePlan, lines) -> int:
 def _cut_to_make_room(roster, spec, s, plan: RolePlan, lines) -> int:
     """Open a group for a few left-out mentees of a topic (fewer than the minimum size) with
     members moved from the topic's largest groups, when a facilitator has room for it."""
-    out = _left_out(s, plan)
+    out = set(plan.left_out(s.mentee).tolist())
     if not out:
         return 0
     n_led, n_taken = plan.loads(roster.n)
     free_slots = np.where(s.leader, s.cap_groups - n_led, 0)
     free_places = np.where(s.leader, s.cap_mentees - n_taken, 0)
     opened = 0
-    waiting = {t: [i for i in out if s.needs[i, t]] for t in range(s.needs.shape[1])}
+    if s.fmin > 1:
+        return 0  # a new group would need co-facilitators too: left to the plan model
+    waiting = {t: [i for i in sorted(out) if s.needs[i, t]] for t in range(s.needs.shape[1])}
     for t, rows in sorted(waiting.items(), key=lambda kv: -len(kv[1])):
-        rows = [i for i in rows if i in set(_left_out(s, plan))]
-        if not rows or len(rows) >= s.lo or s.fmin > 1:
+        rows = [i for i in rows if i in out]  # an earlier topic may have placed some
+        if not rows or len(rows) >= s.lo:
             continue
         blocked = set().union(*(lines.get(i, {i}) for i in rows))
         leads = [int(f) for f in np.flatnonzero(s.expertise[:, t] & (free_slots > 0)
@@ -140,8 +130,7 @@ def _cut_to_make_room(roster, spec, s, plan: RolePlan, lines) -> int:
         if len(moved) < need:
             continue
         new = np.array(sorted(rows + moved), dtype=np.int64)
-        kept = {g: np.array([i for i in plan.members[g].tolist() if i not in set(took)],
-                            dtype=np.int64) for g, took in changes.items()}
+        kept = {g: np.setdiff1d(plan.members[g], took) for g, took in changes.items()}
         if not _hard_rules_hold(roster, spec, new) or not all(
                 _hard_rules_hold(roster, spec, rest) for rest in kept.values()):
             continue
@@ -154,5 +143,6 @@ def _cut_to_make_room(roster, spec, s, plan: RolePlan, lines) -> int:
         plan.topic.append(t)
         free_slots[lead] -= 1
         free_places[lead] -= len(new)
+        out -= set(rows)
         opened += 1
     return opened

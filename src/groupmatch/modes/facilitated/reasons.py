@@ -18,6 +18,8 @@ Every sentence is a fact about the returned tables, so a test can re-derive it.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from ...redact import describe_term, is_sensitive
@@ -37,9 +39,6 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
     known = known or {}
     vocab = roster.topics
     n = roster.n
-    joined = np.zeros(n, dtype=np.int64)
-    for mem in plan.members:
-        np.add.at(joined, mem, 1)
     n_led, n_taken = plan.loads(n)
     free_slots = np.where(s.leader, s.cap_groups - n_led, 0)
     free_places = np.where(s.leader, s.cap_mentees - n_taken, 0)
@@ -47,13 +46,32 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
     table = s.topic_supply(roster)
     supply = table["max_mentees"].to_numpy()
     without_room = table["without_room"].to_numpy()
-    out_rows = np.flatnonzero(s.mentee & (joined == 0))
+    out_rows = plan.left_out(s.mentee)
     still_out = s.needs[out_rows].sum(axis=0)
-    on_topic = np.zeros(n, dtype=np.int64)  # places each facilitator gave to the topic at hand
     groups_on: dict[int, list[int]] = {}
     for g, t in enumerate(plan.topic):
         groups_on.setdefault(t, []).append(g)
     hard = [t for t in spec.mentee_terms if t.hard]
+
+    @cache
+    def experts(t: int) -> tuple[int, ...]:
+        """Facilitators with topic t (the same for every mentee who needs it)."""
+        return tuple(np.flatnonzero(s.leader & s.expertise[:, t]).tolist())
+
+    @cache
+    def full(t: int) -> str:
+        """Topic t's capacity sentence, from the loads: its facilitators have no room left."""
+        facs = list(experts(t))
+        here = sum(len(plan.members[g]) * int(np.isin(plan.leaders[g], facs).sum())
+                   for g in groups_on.get(t, ()))
+        elsewhere = int(n_taken[facs].sum()) - here
+        msg = (f"topic {vocab[t]!r}: {int(demand[t])} mentees need it; the "
+               f"{_people(len(facs), 'facilitator who has', 'facilitators who have')} it "
+               f"can take {int(supply[t])}")
+        if elsewhere:
+            msg += f" and took {here} on it, {elsewhere} on other topics"
+        return msg + "; none has room left"
+
     reasons = {}
     for i in out_rows.tolist():
         if known.get(i):
@@ -63,8 +81,8 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
         parts, timed_out = [], set()
         for t in np.flatnonzero(s.needs[i]).tolist():
             name = vocab[t]
-            facs = np.flatnonzero(s.leader & s.expertise[:, t])
-            safe = [int(f) for f in facs if int(f) not in line]
+            facs = experts(t)
+            safe = [f for f in facs if f not in line]
             if not len(facs) and without_room[t]:
                 parts.append(f"topic {name!r}: the {without_room[t]} who could facilitate it "
                              f"have no room for a group of {s.lo} (capacity)")
@@ -104,18 +122,7 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
                 else:
                     timed_out.update(can_open)
                 continue
-            on_topic[:] = 0
-            for g in groups_on.get(t, ()):
-                on_topic[plan.leaders[g]] += len(plan.members[g])
-            here = int(on_topic[facs].sum())
-            elsewhere = int(n_taken[facs].sum()) - here
-            msg = (f"topic {name!r}: {int(demand[t])} mentees need it; the "
-                   f"{_people(len(facs), 'facilitator who has', 'facilitators who have')} it "
-                   f"can take {int(supply[t])}")
-            if elsewhere:
-                msg += f" and took {here} on it, {elsewhere} on other topics"
-            msg += "; none has room left"
-            parts.append(msg)
+            parts.append(full(t))
         if timed_out:
             reasons[i] = (f"{TIME_LIMIT}; {_people(len(timed_out), 'facilitator', 'facilitators')} "
                           "with a topic they need had room")

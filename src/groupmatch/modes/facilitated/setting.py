@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -118,19 +117,3 @@ class Setting:
                 continue
             out[r.topic] = f"topic {r.topic!r}: {msg}"
         return out
-
-    def placeable_bound(self, roster, *, people: bool = False) -> int:
-        """An upper bound on mentee placements (a max flow mentees -> topics -> capacity);
-        ``people=True`` counts people placed at least once instead of memberships."""
-        supply = self.topic_supply(roster)
-        g = nx.DiGraph()
-        for i in np.flatnonzero(self.mentee).tolist():
-            g.add_edge("s", ("m", i), capacity=1 if people else int(self.max_groups[i]))
-            for t in np.flatnonzero(self.needs[i]).tolist():
-                g.add_edge(("m", i), ("t", t), capacity=1)
-        for t, r in enumerate(supply.itertuples()):
-            if r.mentees and r.mentees >= self.lo:
-                g.add_edge(("t", t), "z", capacity=int(r.max_mentees))
-        if "s" not in g or "z" not in g:
-            return 0
-        return int(nx.maximum_flow_value(g, "s", "z"))

@@ -94,6 +94,13 @@ class RolePlan:
     def n_groups(self) -> int:
         return len(self.members)
 
+    def left_out(self, eligible: np.ndarray) -> np.ndarray:
+        """Rows of ``eligible`` (a boolean mask over the roster) in no group's members."""
+        joined = np.zeros(len(eligible), dtype=np.int64)
+        for mem in self.members:
+            np.add.at(joined, mem, 1)
+        return np.flatnonzero(eligible & (joined == 0))
+
     def loads(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """(groups led, mentees taken) per roster row."""
         groups = np.zeros(n, dtype=np.int64)

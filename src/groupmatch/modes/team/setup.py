@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,7 @@ class TeamSetup:
     cap_groups: np.ndarray
     mmin: int
     mmax: int
+    _blocked: dict[int, set[int]] = field(default_factory=dict, repr=False)  # team -> rows
 
     @classmethod
     def of(cls, roster, spec) -> TeamSetup:
@@ -43,12 +44,10 @@ class TeamSetup:
 
     def blocked(self, k: int) -> set[int]:
         """The team's members and everybody in their reporting lines (cached)."""
-        cache = self.__dict__.setdefault("_blocked", {})
-        if k not in cache:
-            rows = self.members[k]
-            lines = reporting_lines(self.roster, rows.tolist())
-            cache[k] = set().union(*lines.values()) if lines else set()
-        return cache[k]
+        if k not in self._blocked:
+            lines = reporting_lines(self.roster, self.members[k].tolist())
+            self._blocked[k] = set().union(*lines.values()) if lines else set()
+        return self._blocked[k]
 
     def eligible(self, k: int) -> np.ndarray:
         """Mentors who may mentor team k (outside it and its reporting lines), by row."""
