@@ -238,3 +238,24 @@ def test_team_mentoring_reports_its_bound_and_true_reasons():
         assert "eligible mentors" in why or "reporting lines" in why, why
         if m := re.search(r"(\d+) eligible mentors, (\d+) with room left", why):
             assert int(m.group(2)) < spec.mentor_range[0] <= int(m.group(1))
+
+
+def test_the_finish_cuts_a_full_group_to_make_room_for_a_few_left_out():
+    """Two mentees out, fewer than a group's minimum, a free facilitator: one member of the
+    full group moves so that a new group of the minimum size opens (sizes stay in range)."""
+    from groupmatch.modes.facilitated.finish import finish
+    from groupmatch.modes.roles.plan import RolePlan, reporting_lines
+
+    df = pd.DataFrame({"id": [f"m{i}" for i in range(8)] + ["A", "B"],
+                       "needs": ["go"] * 8 + ["", ""], "expertise": [""] * 8 + ["go", "go"],
+                       "role": ["mentee"] * 8 + ["mentor"] * 2,
+                       "mentor_capacity_groups": [0] * 8 + [1, 1],
+                       "mentor_capacity_mentees": [0] * 8 + [6, 6]})
+    roster = gm.Roster.from_frame(df)
+    spec = gm.FacilitatedGroups(size=(3, 6))
+    s = spec.setting(roster)
+    plan = RolePlan([np.arange(6)], [np.array([8])], topic=[roster.topics.index("go")])
+    finish(roster, spec, s, plan, reporting_lines(roster, range(8)))
+    assert sorted(np.concatenate(plan.members).tolist()) == list(range(8))
+    assert sorted(len(m) for m in plan.members) == [3, 5]
+    assert [lead.tolist() for lead in plan.leaders] == [[8], [9]]
