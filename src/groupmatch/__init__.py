@@ -24,6 +24,7 @@ from .exceptions import (
     TermBelowRandomWarning,
 )
 from .exports import export, read_assignments
+from .lifecycle import Feedback, health, suggest_rematch
 from .modes import (
     BalanceLoad,
     DistinctSpecialities,
@@ -35,9 +36,11 @@ from .modes import (
     backup_facilitators,
 )
 from .moves import moved_people
+from .parallel import solve_many, tradeoff
 from .programme import Programme, load_programme
 from .progress import ProgressLog
 from .result import Grouping, RematchedGrouping, Status
+from .review import review
 from .roster import Roster
 from .rounds import RoundsPlan, plan_rounds, plan_sessions
 from .terms import (
@@ -61,6 +64,12 @@ from .terms import (
     WorstGroupFloor,
 )
 from .terms.history import met_pairs
+from .terms.preferences import (
+    FacilitatorPreference,
+    PreferApart,
+    PreferTogether,
+    TopicPreference,
+)
 
 __all__ = [
     "compare", "export", "read_assignments", "plots", "ProgressLog", "Programme", "load_programme",
@@ -75,4 +84,8 @@ __all__ = [
     "rematch", "RematchedGrouping", "moved_people", "backup_facilitators",
     "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",
     "WorstGroupFloor",
+    "solve_many", "tradeoff",
+    "TopicPreference", "FacilitatorPreference", "PreferTogether", "PreferApart",
+    "Feedback", "health", "suggest_rematch",
+    "review",
 ]
