@@ -129,6 +129,7 @@ class Roster:
     columns: Mapping[str, str] = field(default_factory=dict)  # logical name -> source column
     base: Roster | None = field(default=None, repr=False)  # the full roster of a sub-roster
     origin: np.ndarray | None = field(default=None, repr=False)  # rows of ``base``
+    list_sep: str | None = field(default=DEFAULT_LIST_SEP, repr=False)  # of plain-text lists
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -303,6 +304,7 @@ class Roster:
             timezone=tz,
             sensitive=tuple(sensitive),
             columns=MappingProxyType(columns),
+            list_sep=list_sep,
         )
 
     # ------------------------------------------------------------------ views
@@ -494,6 +496,19 @@ class Roster:
     def _row_of(self) -> dict[str, int]:
         return {k: i for i, k in enumerate(_keys(pd.Series(self.ids, dtype=object)))}
 
+    def find_rows(self, ids: Sequence[object]) -> np.ndarray:
+        """Roster rows of the given ids, -1 for an id the roster does not have.
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": ["a", "b"]}))
+        >>> r.find_rows(["b", "z", "a"]).tolist()
+        [1, -1, 0]
+        """
+        keys = _keys(pd.Series(list(ids), dtype=object))
+        return np.asarray([self._row_of.get(k, -1) for k in keys], dtype=np.int64)
+
     def rows_of(self, ids: Sequence[object], where: str) -> np.ndarray:
         """Roster rows of the given ids; raise an InputError naming ``where`` for unknown ids.
 
@@ -513,6 +528,71 @@ class Roster:
                 f"({', '.join(map(repr, unknown[:5]))}). Use ids from the roster's id column."
             )
         return np.asarray(rows, dtype=np.int64)
+
+    @cached_property
+    def _memo(self) -> dict:
+        """Values derived once from this roster (ranked lists, their rows): see :meth:`memo`."""
+        return {}
+
+    def memo(self, key, make):
+        """``make()`` computed once per roster and ``key`` (terms cache what they derive from
+        the roster here, so a search that scores thousands of groupings parses nothing twice).
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": ["a", "b"]}))
+        >>> r.memo("answer", lambda: 42), r.memo("answer", lambda: 0)
+        (42, 42)
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
+
+    def ranked(self, column: str, where: str) -> tuple[tuple[str, ...], ...]:
+        """Each person's values of a list column in the order written (first = most wanted).
+
+        The cells are read exactly as multi-valued cells are (lists, list text, text split on
+        the roster's ``list_sep``), but in their order; a value repeated in one cell counts at
+        its first place. ``column`` is a multi-valued column's logical name (``"needs"``) or
+        any column of the table. A categorical or numeric attribute is not a list column and
+        raises an InputError naming ``where``, as does a column the table does not have.
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> df = pd.DataFrame({"id": [1, 2], "needs": ["sql;python;sql", ["r", "sql"]]})
+        >>> r = gm.Roster.from_frame(df)
+        >>> r.ranked("needs", "example")
+        (('sql', 'python'), ('r', 'sql'))
+        >>> r.take([1]).ranked("needs", "example")
+        (('r', 'sql'),)
+        """
+        if self.base is not None:
+            full = self.base.ranked(column, where)
+            return tuple(full[i] for i in self.origin.tolist())
+        return self.memo(("ranked", column), lambda: self._read_ranked(column, where))
+
+    def _read_ranked(self, column: str, where: str) -> tuple[tuple[str, ...], ...]:
+        if not isinstance(column, str) or not column:
+            raise InputError(f"{where} needs the name of a list column; got {column!r}.")
+        for kind in ("categorical", "numeric"):
+            if column in getattr(self, kind):
+                raise InputError(
+                    f"{where} reads column {column!r}, which is a {kind} column (one value "
+                    "per person); it needs a list column, one list per person, first = most "
+                    "wanted (lists, or text such as 'a;b').")
+        source = self.columns.get(column, column) if column in self.multi else column
+        if source not in self.frame.columns:
+            lists = [c for c in self.frame.columns if c not in self.categorical
+                     and c not in self.numeric and c != self.columns.get("id", "id")]
+            raise InputError(
+                f"{where} reads column {column!r}, which is not in the roster's table "
+                f"(other columns: {', '.join(map(repr, lists[:8])) or 'none'}).")
+        labels = list(self.frame.index)
+        return tuple(_parse_lists(self.frame[source], source, labels, self.list_sep,
+                                  source in self.sensitive))
 
     def attribute_names(self) -> list[str]:
         """Names of every encoded attribute a term may refer to."""
@@ -810,24 +890,34 @@ def _timezones(df: pd.DataFrame, col: str, labels: list) -> np.ndarray:
 
 def _parse_multi(series: pd.Series, col: str, labels: list, list_sep: str | None = ";",
                  sensitive: bool = False) -> list[frozenset[str]]:
+    return _parse_lists(series, col, labels, list_sep, sensitive, kind=frozenset)
+
+
+def _parse_lists(series: pd.Series, col: str, labels: list, list_sep: str | None = ";",
+                 sensitive: bool = False, kind=None) -> list:
+    """Every cell's values: in their order without repeats (tuples), or as ``kind`` (sets)."""
+    def read(v):
+        items = _cell_items(v, list_sep)
+        return kind(items) if kind is not None else tuple(dict.fromkeys(items))
+
     out = []
     bad: list = []
     why = ""
-    cache: dict[str, frozenset[str]] = {}
+    cache: dict = {}
     for pos, v in enumerate(series.tolist()):
         try:
             if isinstance(v, str):
                 got = cache.get(v)
                 if got is None:
-                    got = cache[v] = frozenset(_cell_items(v, list_sep))
+                    got = cache[v] = read(v)
             else:
-                got = frozenset(_cell_items(v, list_sep))
+                got = read(v)
         except _BadCell as err:
             if not bad:
                 shown = "" if sensitive else f" ({_excerpt(v)})"
                 why = f"Row {labels[pos]} holds {err}{shown}. "
             bad.append(labels[pos])
-            got = frozenset()
+            got = kind() if kind is not None else ()
         out.append(got)
     if bad:
         sep = "" if list_sep is None else f" or text separated by {list_sep!r}"

@@ -32,7 +32,7 @@ def test_rule_holds_on_the_search_path(org, make):
     # exactly 5 cannot keep a 4 h window; even sizes are tested in tests/test_defaults.py)
     spec = gm.PeerGroups(size=(4, 6), even=False, terms=[
         gm.Diversity("department"), gm.SharedNeeds(), gm.NotWithManager(), make(org)])
-    g = gm.solve(org, spec, time_limit=4, method="search", random_state=0)
+    g = gm.solve(org, spec, time_limit=1.5, method="search", random_state=0)
     assert g.status is gm.Status.FEASIBLE, g.message
     assert g.settings["method"] == "search" and g.settings.get("local") == "counts"
     assert gm.check(org, spec, g) == []

@@ -116,3 +116,47 @@ def _check_feasible(grp, lo, hi, conf_ptr, conf_idx):
         e = int(clash[0])
         raise ValueError(f"assign is infeasible: people {rows[e]} and {conf_idx[e]} conflict "
                          f"but share group {grp[rows[e]]}.")
+
+
+def _pair_lists(pairs, pair_w, n):
+    """Pair weights as symmetric CSR lists (duplicates summed, zero sums dropped), and the CSR
+    of each person's partners with a positive weight (the groups worth visiting).
+
+    Returns ``(ptr, idx, w, pos_ptr, pos_idx)``; all empty without pairs.
+    """
+    empty_ptr = np.zeros(n + 1, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    if pairs is None or len(pairs) == 0:
+        return empty_ptr, empty, empty, empty_ptr.copy(), empty
+    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(pair_w, dtype=np.int64).reshape(-1)
+    if w.shape[0] != p.shape[0]:
+        raise ValueError(f"pairs has {p.shape[0]} rows but pair_w {w.shape[0]} weights.")
+    if p.min() < 0 or p.max() >= n:
+        raise ValueError("pairs must hold people 0..n-1.")
+    if (p[:, 0] == p[:, 1]).any():
+        raise ValueError("pairs must not pair a person with themself.")
+    a = np.concatenate([p[:, 0], p[:, 1]])
+    b = np.concatenate([p[:, 1], p[:, 0]])
+    keys, inverse = np.unique(a * n + b, return_inverse=True)
+    total = np.zeros(keys.shape[0], dtype=np.int64)
+    np.add.at(total, inverse.reshape(-1), np.concatenate([w, w]))
+    keep = total != 0
+    keys, total = keys[keep], total[keep]
+    rows, cols = keys // n, keys % n  # sorted by row, so a CSR as it stands
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=ptr[1:])
+    pos = total > 0
+    pos_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[pos], minlength=n), out=pos_ptr[1:])
+    return (ptr, np.ascontiguousarray(cols), np.ascontiguousarray(total), pos_ptr,
+            np.ascontiguousarray(cols[pos]))
+
+
+def _pair_value(grp, ptr, idx, w) -> int:
+    """The pairs' part of the objective: Σ weight over pairs sharing a group."""
+    if idx.size == 0:
+        return 0
+    rows = np.repeat(np.arange(grp.shape[0]), np.diff(ptr))
+    same = (grp[rows] == grp[idx]) & (grp[rows] >= 0)
+    return int(w[same].sum()) // 2

@@ -138,6 +138,37 @@ def _pair(i, j, prow, cw, colw, q, nw):
 
 
 @njit(cache=True, inline="always")
+def _sp_gain(i, g, grp, sp_ptr, sp_idx, sp_w):
+    """Σ pair weight of ``i`` with its listed partners now in ``g`` (sparse pairs)."""
+    v = 0
+    for e in range(sp_ptr[i], sp_ptr[i + 1]):
+        if grp[sp_idx[e]] == g:
+            v += sp_w[e]
+    return v
+
+
+@njit(cache=True, inline="always")
+def _sp_pair(i, j, sp_ptr, sp_idx, sp_w):
+    """The sparse pair weight of ``i`` and ``j`` (0 when they are not listed together)."""
+    for e in range(sp_ptr[i], sp_ptr[i + 1]):
+        if sp_idx[e] == j:
+            return sp_w[e]
+    return 0
+
+
+@njit(cache=True, inline="always")
+def _sp_delta(i, j, g, h, grp, sp_ptr, sp_idx, sp_w):
+    """Change of the sparse pairs' value if ``i`` moves ``g -> h`` (``j < 0``) or swaps with
+    ``j`` in ``h`` (each side counted the other as a group mate before the swap)."""
+    d = _sp_gain(i, h, grp, sp_ptr, sp_idx, sp_w) - _sp_gain(i, g, grp, sp_ptr, sp_idx, sp_w)
+    if j >= 0:
+        d += (_sp_gain(j, g, grp, sp_ptr, sp_idx, sp_w)
+              - _sp_gain(j, h, grp, sp_ptr, sp_idx, sp_w)
+              - 2 * _sp_pair(i, j, sp_ptr, sp_idx, sp_w))
+    return d
+
+
+@njit(cache=True, inline="always")
 def _move_delta(i, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw):
     """Change of the objective if ``i`` moves from ``g`` to ``h``."""
     return (
