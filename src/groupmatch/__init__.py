@@ -36,7 +36,7 @@ from .modes import (
     backup_facilitators,
 )
 from .moves import moved_people
-from .parallel import solve_many, tradeoff
+from .parallel import JobFailure, solve_many, tradeoff
 from .programme import Programme, load_programme
 from .progress import ProgressLog
 from .result import Grouping, RematchedGrouping, Status
@@ -84,7 +84,7 @@ __all__ = [
     "rematch", "RematchedGrouping", "moved_people", "backup_facilitators",
     "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",
     "WorstGroupFloor",
-    "solve_many", "tradeoff",
+    "solve_many", "tradeoff", "JobFailure",
     "TopicPreference", "FacilitatorPreference", "PreferTogether", "PreferApart",
     "Feedback", "health", "suggest_rematch",
     "review",

@@ -21,24 +21,17 @@ from collections.abc import Callable
 from ._random import RandomState
 from ._validation import check_int
 from .exceptions import InfeasibleError, InputError, NoSolutionError
-from .modes.base import Mode, RematchRequest
-from .problem import Problem
-from .result import Grouping, RematchedGrouping, Status, moves_frame
+from .modes.base import RematchRequest
+from .parallel.many import solve_portfolio
+from .result import Grouping, RematchedGrouping, moves_frame
 from .roster import check_roster
 from .settings import SolveSettings
+from .solving import check_spec, failed, solve_one
 from .terms.base import Violation
 
 __all__ = ["solve", "rematch", "score", "check"]
 
 REMATCH_METHODS = ("auto", "whole", "windows")
-
-
-def _check_spec(spec, *, resolved: bool = False) -> Mode:
-    """The spec, or InputError; ``resolved`` also accepts a resolved Problem (score, check)."""
-    if not (isinstance(spec, Mode) or resolved and isinstance(spec, Problem)):
-        raise InputError(f"Expected a mode such as gm.PeerGroups(...), gm.FacilitatedGroups(...) "
-                         f"or gm.TeamMentoring(...); got {type(spec).__name__}.")
-    return spec
 
 
 def solve(
@@ -51,6 +44,9 @@ def solve(
     deterministic: bool = False,
     progress: Callable[[dict], None] | None = None,
     method: str = "auto",
+    restarts: int = 1,
+    client=None,
+    partition_by: str | None = None,
 ) -> Grouping:
     """Form groups: validate, pre-check, solve, and return a :class:`Grouping`.
 
@@ -67,7 +63,9 @@ def solve(
         Seed. The default 0 makes runs auditable; pass an int for reproducible output.
     workers : int, optional
         Parallel workers, default the machine's cores: CP-SAT workers, and independent
-        searches on threads for a user distance matrix (the dense kernel).
+        searches on threads for a user distance matrix (the dense kernel). With
+        ``restarts`` or ``partition_by`` on this machine: the cores used in all, shared out
+        over the pool's processes; on a Dask cluster: each job's solver workers (default 1).
     deterministic : bool
         One worker and work budgets instead of wall-clock limits: same input, seed and limits
         give the same Grouping on any machine. The wall time is near ``time_limit`` on a quiet
@@ -75,8 +73,29 @@ def solve(
         busy ones late, and a run ends early once it proves its answer.
     progress : callable, optional
         Called with dicts ``{"event", "objective", "bound", "elapsed"}`` on each improvement.
+        With ``restarts``, ``client`` or ``partition_by`` the jobs run elsewhere: it is called
+        once per finished job instead (the events of :func:`groupmatch.solve_many`).
     method : {"auto", "exact", "search"}
         Force the exact model or the scalable search (peer groups).
+    restarts : int, default 1
+        Solve with this many seeds in parallel and keep the best: the highest objective
+        among the groupings with groups (a failed seed never wins; the first seed wins a
+        tie). The first seed is ``random_state``'s own, the others are derived from it
+        (reproducible). ``settings["restarts"]`` records each seed's objective and status
+        and their min, median and max. ``time_limit`` applies to each seed.
+    client : None, "serial", dask.distributed.Client or str, optional
+        Where the jobs of ``restarts`` and ``partition_by`` run: a local process pool
+        (None), this process (``"serial"``), or a Dask cluster (a Client or a scheduler
+        address; ``pip install "groupmatch[dask]"``). Given alone, the one solve runs there.
+    partition_by : str, optional
+        A column (a categorical attribute or a column of the roster's table, e.g.
+        ``"site"``) that splits the programme into independent parts, solved in parallel
+        and joined into one Grouping whose groups never cross it; renumbered groups,
+        ``gm.check(roster, spec, grouping) == []`` on the whole roster. Peer groups share the
+        spec's number of groups out over the parts; a part too small for any group, or a
+        hard ``MustGroup`` pair across two parts, makes the result INFEASIBLE with the
+        part or pair named. Status and bound then refer to groupings that keep the parts
+        apart; ``settings["partition"]`` lists each part. ``time_limit`` applies to each part.
 
     Returns
     -------
@@ -93,17 +112,24 @@ def solve(
     >>> g = gm.solve(roster, spec, time_limit=5)
     >>> g.status.name, g.objective
     ('OPTIMAL', 4)
+    >>> best = gm.solve(roster, spec, time_limit=1, restarts=2, client="serial")
+    >>> best.objective, len(best.settings["restarts"]["objectives"])
+    (4, 2)
     """
-    t0 = time.perf_counter()
     settings = SolveSettings.of(time_limit=time_limit, random_state=random_state,
                                 workers=workers, deterministic=deterministic, progress=progress,
                                 method=method)
+    restarts = check_int("restarts", restarts, minimum=1)
+    if partition_by is not None and not isinstance(partition_by, str):
+        raise InputError(f"partition_by must be a column name; got {partition_by!r}.")
+    if restarts == 1 and client is None and partition_by is None:
+        return solve_one(roster, spec, settings)
     check_roster(roster)
-    spec = _check_spec(spec)
-    try:
-        return spec.solve(roster, settings)
-    except (InfeasibleError, NoSolutionError) as error:
-        return _failed(Grouping, roster, spec, error, settings, t0)
+    check_spec(spec)
+    return solve_portfolio(roster, spec, time_limit=time_limit, random_state=random_state,
+                           workers=workers, deterministic=deterministic, progress=progress,
+                           method=method, restarts=restarts, client=client,
+                           partition_by=partition_by)
 
 
 def rematch(
@@ -188,13 +214,13 @@ def rematch(
     settings = SolveSettings.of(time_limit=time_limit, random_state=random_state,
                                 workers=workers, deterministic=deterministic)
     check_roster(roster)
-    spec = _check_spec(spec)
+    spec = check_spec(spec)
     request = RematchRequest(joiners, leavers, max_moves, method)
     try:
         return spec.rematch(previous, roster, request, settings)
     except (InfeasibleError, NoSolutionError) as error:
-        return _failed(RematchedGrouping, roster, spec, error, settings, t0,
-                       moves=moves_frame([]))
+        return failed(RematchedGrouping, roster, spec, error, settings, t0,
+                      moves=moves_frame([]))
 
 
 def score(roster, spec, assignment) -> dict[str, int]:
@@ -220,7 +246,7 @@ def score(roster, spec, assignment) -> dict[str, int]:
     {'diversity[department]': 2, 'total': 2}
     """
     check_roster(roster)
-    return _check_spec(spec, resolved=True).score(roster, _answer(assignment))
+    return check_spec(spec, resolved=True).score(roster, _answer(assignment))
 
 
 def check(roster, spec, assignment) -> list[Violation]:
@@ -263,7 +289,7 @@ def check(roster, spec, assignment) -> list[Violation]:
     []
     """
     check_roster(roster)
-    return _check_spec(spec, resolved=True).check(roster, _answer(assignment))
+    return check_spec(spec, resolved=True).check(roster, _answer(assignment))
 
 
 def _answer(assignment):
@@ -274,11 +300,3 @@ def _answer(assignment):
 
         return read_assignments(assignment)
     return assignment
-
-
-def _failed(kind, roster, spec, error, settings, t0, **extra):
-    """The Grouping of a solve or re-match that ended without groups (the error's status)."""
-    status = Status.INFEASIBLE if isinstance(error, InfeasibleError) else Status.NO_SOLUTION
-    return spec.no_grouping(roster, status, time.perf_counter() - t0, settings.record(),
-                            message=str(error), conflicts=getattr(error, "conflicts", ()),
-                            kind=kind, **extra)

@@ -13,7 +13,7 @@ from .exceptions import InputError
 from .explain import group_totals, hidden_columns
 
 __all__ = ["composition", "score_distribution", "facilitator_load", "objective_over_time",
-           "palette"]
+           "tradeoff", "palette"]
 
 MAX_GROUPS_SHOWN = 60
 MAX_CATEGORIES_SHOWN = 20  # more values of one column: the rarest are drawn together as "other"
@@ -265,3 +265,45 @@ def objective_over_time(progress, *, ax=None):
     ax.set_title("Objective over time")
     ax.legend(fontsize="small")
     return ax
+
+
+def tradeoff(frame, *, ax=None):
+    """The trade-off of :func:`groupmatch.tradeoff`: the varied term's value against the other
+    terms' total, one point per grouping (labelled with the weights that keep it, ``w=2, 4``),
+    the Pareto-efficient points joined and filled, the dominated ones hollow.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"weight": [0, 1, 4], "shared[needs]": [10, 30, 31],
+    ...                       "others": [90, 80, 60], "efficient": [True, True, True],
+    ...                       "valid": [True, True, True]})
+    >>> frame.attrs["vary"] = "shared[needs]"
+    >>> tradeoff(frame).get_xlabel()
+    'shared[needs]'
+    """
+    vary = frame.attrs.get("vary")
+    if vary is None or vary not in frame.columns or "others" not in frame.columns:
+        raise InputError("tradeoff plots the frame gm.tradeoff returns (a 'vary' attribute, "
+                         "the varied term's column and 'others').")
+    shown = frame.dropna(subset=[vary, "others"])
+    if shown.empty:
+        raise InputError("No weight found a grouping; there is no trade-off to plot.")
+    ax = _axes(ax, size=(6, 4))
+    efficient = shown["efficient"].astype(bool)
+    front = shown[efficient].sort_values(vary)
+    ax.plot(front[vary], front["others"], "-o", color="tab:blue", label="Pareto-efficient")
+    rest = shown[~efficient]
+    if len(rest):
+        ax.plot(rest[vary], rest["others"], "o", mfc="none", color="tab:gray",
+                label="dominated")
+    for (x, y), same in shown.groupby([vary, "others"], sort=False):  # one label per point
+        words = ", ".join(f"{w:g}" for w in same["weight"])
+        ax.annotate(f"w={words}", (x, y), fontsize="small", xytext=(4, 4),
+                    textcoords="offset points")
+    ax.set_xlabel(vary)
+    ax.set_ylabel("other terms (weighted, at the spec's weights)")
+    ax.set_title(f"Trade-off: weight of {vary}")
+    ax.legend(fontsize="small")
+    return ax
+
