@@ -81,7 +81,7 @@ from ._survey import LANGUAGES, make_skills_survey  # re-exported
 from .exceptions import InputError
 
 __all__ = ["TOPICS", "SLOTS", "LANGUAGES", "make_organization", "make_skills_survey",
-           "load_sample"]
+           "load_sample", "make_feedback"]
 
 # ---------------------------------------------------------------------------------------------
 # Vocabularies
@@ -422,6 +422,42 @@ def load_sample() -> pd.DataFrame:
     source = resources.files("groupmatch") / "data" / "sample_organization.csv"
     with source.open("r", encoding="utf-8") as fh:
         return _read_csv(fh)
+
+
+def make_feedback(history, roster=None, *, random_state=0, sessions: int = 6,
+                  response_rate: float = 0.9, conflict_rate: float = 0.06,
+                  dropout_rate: float = 0.03, again_rate: float = 0.08) -> pd.DataFrame:
+    """Realistic synthetic check-in feedback for the rounds of a programme.
+
+    Attendance and ratings depend on the needs members share and on their facilitator's
+    load; a few conflicts, drop-outs and ``again`` wishes are drawn. Deterministic given
+    ``random_state``. The model is documented in :mod:`groupmatch.lifecycle.synthetic`; the
+    table is the one :meth:`groupmatch.Feedback.from_frame` reads.
+
+    Parameters
+    ----------
+    history : list, mapping, Grouping or DataFrame
+        The rounds (a list of groupings, round 1 first, or ``{round: grouping}``).
+    roster : Roster, optional
+        Needs and capacities when the rounds are DataFrames (a Grouping carries its own).
+    random_state : int, Generator or None, default 0
+    sessions, response_rate, conflict_rate, dropout_rate, again_rate
+        See :func:`groupmatch.lifecycle.synthetic.make_feedback`.
+
+    Examples
+    --------
+    >>> import groupmatch as gm
+    >>> roster = gm.Roster.from_frame(make_organization(30))
+    >>> g = gm.solve(roster, gm.PeerGroups(size=5), time_limit=1)
+    >>> fb = make_feedback([g], random_state=0)
+    >>> list(fb.columns)
+    ['round', 'id', 'group', 'attended', 'rating', 'facilitator_rating', 'flags']
+    """
+    from .lifecycle.synthetic import make_feedback as build
+
+    return build(history, roster, random_state=random_state, sessions=sessions,
+                 response_rate=response_rate, conflict_rate=conflict_rate,
+                 dropout_rate=dropout_rate, again_rate=again_rate)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pandas as pd
 from .explain import group_totals, hidden_columns, term_report, term_weights
 from .exports import assignments_table, groups_table
 
-__all__ = ["to_html", "gap_in_words", "participation_in_words"]
+__all__ = ["to_html", "gap_in_words", "participation_in_words", "health_to_html"]
 
 MAX_EXPLAINED = 100  # groups with a written explanation in the report
 MAX_ROWS = 5000  # assignment rows shown at most; the CSV export has them all
@@ -256,6 +256,177 @@ def to_html(grouping, path=None, *, progress=None, include_sensitive: bool = Fal
     (True, True, True)
     """
     text = render(grouping, progress=progress, include_sensitive=include_sensitive, title=title)
+    if path is None:
+        return text
+    Path(path).write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+# -- programme health across rounds (issue 16) ---------------------------------------------------
+def _health_rounds_view(health) -> pd.DataFrame:
+    from .lifecycle.text import count_text, mean_text
+
+    k = health.settings.min_count
+    r = health.rounds
+    return pd.DataFrame({
+        "round": r["round"].astype(str), "groups": r["groups"], "people": r["people"],
+        "answered": [count_text(a, n, k) for a, n in zip(r["responses"], r["people"],
+                                                         strict=True)],
+        "attendance (mean share)": [mean_text(m, n) for m, n in
+                                    zip(r["attendance"], r["responses"], strict=True)],
+        "under the attendance threshold": [count_text(a, n, k) for a, n in
+                                           zip(r["low_attendance"], r["responses"],
+                                               strict=True)],
+        "rating (mean of 5)": [mean_text(m, n, 1) for m, n in
+                               zip(r["rating"], r["ratings"], strict=True)],
+        "low ratings": [count_text(a, n, k) for a, n in
+                        zip(r["low_ratings"], r["ratings"], strict=True)],
+        "left": [count_text(a, n, k) for a, n in zip(r["left"], r["people"], strict=True)],
+        "conflicts": r["conflicts"],
+        "groups at risk": [count_text(a, n, k) for a, n in
+                           zip(r["groups_at_risk"], r["groups"], strict=True)],
+    })
+
+
+def _health_groups_view(frame: pd.DataFrame, min_count: int, who: str,
+                        percent: bool = True) -> pd.DataFrame:
+    """A per-group (or per-subgroup) table with every share written with its count; means of
+    fewer than ``min_count`` answers are not shown for subgroups (``percent`` tables), as they
+    would tell about one or two people."""
+    from .lifecycle.text import count_text, mean_text
+
+    n = frame[who]
+    few = frame["responses"] < min_count if percent else pd.Series(False, index=frame.index)
+    shown = min_count if percent else 10**9  # groups: counts only, they are small by nature
+    out = frame.drop(columns=[c for c in ("attendance", "rating", "low_attendance",
+                                          "low_ratings", "responses", "ratings",
+                                          "attendance_change", "rating_change")
+                              if c in frame.columns]).copy()
+    hidden = f"fewer than {min_count} answers"
+    out.insert(out.columns.get_loc(who) + 1, "answered", [
+        count_text(a, b, shown) for a, b in zip(frame["responses"], n, strict=True)])
+    out.insert(out.columns.get_loc("answered") + 1, "attendance", [
+        hidden if f else mean_text(m, c)
+        for m, c, f in zip(frame["attendance"], frame["responses"], few, strict=True)])
+    out.insert(out.columns.get_loc("attendance") + 1, "rating", [
+        hidden if f else mean_text(m, c, 1)
+        for m, c, f in zip(frame["rating"], frame["ratings"], few, strict=True)])
+    for col in ("attendance_change", "rating_change"):
+        out[col.replace("_", " ")] = [
+            "" if f or pd.isna(v) else f"{v:+.2f}" for v, f in zip(frame[col], few,
+                                                                   strict=True)]
+    if "leaders" in out.columns:
+        out["leaders"] = out["leaders"].map(lambda v: ", ".join(map(str, v))
+                                            if isinstance(v, list) else "")
+    return out
+
+
+def _health_plot(health, column: str, label: str, show_subgroups: bool):
+    def draw(ax):
+        r = health.rounds
+        answered = r[r["responses"] > 0]
+        x = [str(v) for v in answered["round"]]
+        ax.plot(x, answered[column], marker="o", color="#222", linewidth=2, label="everyone")
+        sub = health.subgroups
+        if show_subgroups and sub is not None:
+            by = health.by
+            enough = sub[sub["responses"] >= health.settings.min_count]
+            for value, part in list(enough.groupby(by, sort=True))[:10]:
+                ax.plot([str(v) for v in part["round"]], part[column], marker=".",
+                        linewidth=1, alpha=0.8, label=f"{by}={value}")
+            ax.legend(fontsize=7, loc="best")
+        ax.set_xlabel("round")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    return draw
+
+
+def render_health(health, *, include_sensitive: bool = False,
+                  title: str = "Programme health") -> str:
+    """The health page as one HTML string (see :func:`health_to_html`)."""
+    from ._version import __version__
+
+    k = health.settings.min_count
+    show_sub = health.subgroups is not None and (include_sensitive or not health.sensitive_by)
+    s = health.settings
+    parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+             f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>",
+             f'<p class="note">groupmatch {html.escape(__version__)}. At risk: attendance '
+             f"under {s.attendance_threshold:.0%} of sessions, ratings under "
+             f"{s.rating_threshold:g} of 5, {s.dropout_threshold:.0%} or more of a group "
+             f"leaving, a conflict, no answers, or a facilitator at risk. Shares are written "
+             f"with their counts; below {k} answers only the counts.</p>",
+             "<h2>Rounds</h2>", _table(_health_rounds_view(health)),
+             "<h2>Attendance and satisfaction over time</h2>",
+             _png(_health_plot(health, "attendance", "mean share of sessions attended",
+                               show_sub)),
+             _png(_health_plot(health, "rating", "mean rating (1-5)", show_sub))]
+    risks = health.at_risk
+    if not show_sub:
+        risks = risks[risks["kind"] != "subgroup"]
+    parts.append("<h2>At risk, with reasons</h2>")
+    if len(risks):
+        parts += _capped_table(risks.astype(str), GROUPS_BUDGET, "signals")
+    else:
+        parts.append('<p class="ok">Nothing at risk.</p>')
+    facs = health.facilitators
+    if len(facs):
+        view = facs.copy()
+        view.insert(view.columns.get_loc("facilitator_rating"), "rated", [
+            _mean_words(m, c) for m, c in zip(facs["facilitator_rating"],
+                                              facs["facilitator_ratings"], strict=True)])
+        view = view.drop(columns=["facilitator_rating", "facilitator_ratings"])
+        for col in ("capacity_groups", "capacity_mentees"):
+            view[col] = view[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
+        view["attendance"] = view["attendance"].map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+        view["facilitator_rating_change"] = view["facilitator_rating_change"].map(
+            lambda v: "" if pd.isna(v) else f"{v:+.2f}")
+        view["left"] = view["left"].map(lambda v: "left" if v else "")
+        parts += ["<h2>Facilitators and mentors</h2>",
+                  *_capped_table(view, GROUPS_BUDGET, "rows")]
+    if health.subgroups is not None:
+        parts.append(f"<h2>Subgroups by {html.escape(str(health.by))}</h2>")
+        if show_sub:
+            parts.append(_table(_health_groups_view(health.subgroups, k, "people")))
+        else:
+            parts.append(f'<p class="note">Column {html.escape(str(health.by))!r} is '
+                         "sensitive: its values are left out (include_sensitive=True shows "
+                         "them).</p>")
+    parts += ["<h2>Groups</h2>",
+              *_capped_table(_health_groups_view(health.groups, k, "members", percent=False),
+                             PEOPLE_BUDGET, "groups"),
+              "</body></html>"]
+    return "\n".join(parts)
+
+
+def _mean_words(mean, n) -> str:
+    from .lifecycle.text import mean_text
+
+    return mean_text(mean, n, 1)
+
+
+def health_to_html(health, path=None, *, include_sensitive: bool = False,
+                   title: str = "Programme health"):
+    """Write the programme-health page across rounds, or return it when ``path`` is None.
+
+    One self-contained file (plots inlined as PNG, no scripts, nothing loaded from the
+    network): each round's figures with every share next to its count, attendance and
+    satisfaction over the rounds (one line per subgroup with enough answers when ``by`` was
+    given), the at-risk list with reasons, facilitators, subgroups and groups. A sensitive
+    ``by`` column's values are left out unless ``include_sensitive=True``.
+
+    Examples
+    --------
+    >>> import pandas as pd, groupmatch as gm
+    >>> r1 = pd.DataFrame({"id": list("abcd"), "group": [0, 0, 1, 1]})
+    >>> fb = pd.DataFrame({"round": 1, "id": list("abcd"), "group": [0, 0, 1, 1],
+    ...                    "attended": 1.0, "rating": [4, 4, 2, 1]})
+    >>> page = health_to_html(gm.health([r1], fb))
+    >>> page.startswith("<!DOCTYPE html>"), "low ratings" in page, "http:" in page
+    (True, True, False)
+    """
+    text = render_health(health, include_sensitive=include_sensitive, title=title)
     if path is None:
         return text
     Path(path).write_text(text, encoding="utf-8")

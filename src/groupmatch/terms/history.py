@@ -8,7 +8,7 @@ the roster are ignored; newcomers have met nobody.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,7 @@ import pandas as pd
 from .._validation import check_weight
 from ..exceptions import InfeasibleError, InputError
 from .base import ModelContext, SearchComponent, Term, Violation
+from .rules import _check_pairs
 
 __all__ = ["AvoidRepeats", "history_frame", "met_pairs"]
 
@@ -134,12 +135,18 @@ class AvoidRepeats(Term):
     exact n×n pair matrix up to 3,000 people, beyond that large-neighbourhood search over CP-SAT
     windows carries the search (slower).
 
+    ``allow`` lists pairs who may meet again (they asked to, with an ``again:`` feedback flag,
+    see :meth:`groupmatch.Feedback.rules`): the rule neither keeps them apart nor charges
+    their repeat.
+
     Parameters
     ----------
     history : Grouping, DataFrame, Series or list of them
         Earlier rounds (see :func:`groupmatch.met_pairs`).
     weight : float, optional
         ``None`` for the hard rule, else the objective weight (> 0).
+    allow : list of (id, id), optional
+        Pairs allowed to repeat. Ids not in the roster are ignored, as in the history.
 
     Examples
     --------
@@ -153,10 +160,18 @@ class AvoidRepeats(Term):
     >>> spec = gm.PeerGroups(size=2, terms=[gm.AvoidRepeats(r1)])
     >>> gm.check(roster, spec, gm.solve(roster, spec))
     []
+    >>> strict = gm.PeerGroups(size=3, terms=[gm.AvoidRepeats(r1)])
+    >>> len(gm.check(roster, strict, [0, 0, 1, 1, 1, 0]))  # a, b and d, e meet again
+    2
+    >>> allowed = gm.PeerGroups(size=3, terms=[gm.AvoidRepeats(r1, allow=[("a", "b"),
+    ...                                                                    ("d", "e")])])
+    >>> gm.check(roster, allowed, [0, 0, 1, 1, 1, 0])
+    []
     """
 
     history: object = None
     weight: float | None = field(default=None, kw_only=True)
+    allow: object = field(default=(), kw_only=True)
     _frame: pd.DataFrame = field(init=False, repr=False)
     _cache: dict = field(init=False, repr=False, default_factory=dict)
     pairwise_sum = True  # weighted: each pair costs its earlier meetings
@@ -168,6 +183,20 @@ class AvoidRepeats(Term):
                 raise InputError(f"AvoidRepeats(weight=...) must be > 0 or None (hard); "
                                  f"got {self.weight!r}.")
         object.__setattr__(self, "_frame", history_frame(self.history))
+        allow = () if self.allow is None else self.allow
+        object.__setattr__(self, "allow", tuple(_check_pairs(allow, "AvoidRepeats")))
+
+    def allowing(self, pairs) -> AvoidRepeats:
+        """A copy that also allows ``pairs`` to meet again.
+
+        Examples
+        --------
+        >>> import pandas as pd, groupmatch as gm
+        >>> r1 = pd.DataFrame({"id": list("ab"), "group": [0, 0]})
+        >>> gm.AvoidRepeats(r1).allowing([("a", "b")]).allow
+        (('a', 'b'),)
+        """
+        return replace(self, allow=(*self.allow, *_check_pairs(pairs, "AvoidRepeats")))
 
     @property
     def hard(self) -> bool:  # type: ignore[override]
@@ -190,12 +219,26 @@ class AvoidRepeats(Term):
         here = rows >= 0
         a, b, times = _pair_codes(frame[here].reset_index(drop=True), rows[here])
         p = np.stack([a.astype(np.int64), b.astype(np.int64)], axis=1).reshape(-1, 2)
-        p.setflags(write=False)
         times = times.astype(np.int64)
+        if self.allow and len(p):
+            keep = ~np.isin(p[:, 0] * roster.n + p[:, 1], self._allowed_codes(roster))
+            p, times = p[keep], times[keep]
+        p = np.ascontiguousarray(p)
+        times = np.ascontiguousarray(times)
+        p.setflags(write=False)
         times.setflags(write=False)
         self._cache.clear()  # one roster at a time is all the engine uses
         self._cache[id(roster)] = (roster, p, times)
         return p, times
+
+    def _allowed_codes(self, roster) -> np.ndarray:
+        """``low * n + high`` over roster rows of the allowed pairs (unknown ids ignored)."""
+        keys = _id_keys([x for pair in self.allow for x in pair])
+        row_of = roster._row_of
+        rows = np.array([row_of.get(k, -1) for k in keys.tolist()], dtype=np.int64)
+        rows = rows.reshape(-1, 2)
+        rows = rows[(rows >= 0).all(axis=1)]
+        return rows.min(axis=1) * roster.n + rows.max(axis=1)
 
     def _same(self, roster, assignment) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         p, times = self.pairs_and_times(roster)
