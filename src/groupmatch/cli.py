@@ -1,6 +1,6 @@
 """Command line: ``groupmatch solve`` (a CSV with flags, or a programme file), ``groupmatch report``
-(an HTML report of a solve or of an existing assignment) and ``groupmatch demo`` (the bundled
-sample).
+(an HTML report of a solve or of an existing assignment), ``groupmatch review`` (adjust groups by
+hand in a local web page) and ``groupmatch demo`` (the bundled sample).
 
 A user's mistake (a missing or unreadable file, a wrong column name, a bad flag, a bad programme
 file) ends with one line ``groupmatch: error: ...`` on stderr and exit code 2, before any
@@ -89,6 +89,13 @@ def _whole(minimum: int):
             raise argparse.ArgumentTypeError(f"must be a whole number >= {minimum}; got {text!r}")
         return value
     return parse
+
+
+def _port(text: str) -> int:
+    value = _whole(0)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535; got {text!r}")
+    return value
 
 
 def _csv_list(text: str) -> list[str]:
@@ -200,6 +207,18 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--out", required=True, help="the HTML file to write")
     d = sub.add_parser("demo", help="group the bundled 300-person sample organisation")
     _common(d)
+    v = sub.add_parser("review", help="review and adjust groups by hand in a local web page "
+                                      "(prints its address, token included; Ctrl-C stops it)")
+    v.add_argument("groups", metavar="GROUPS",
+                   help="the groups to review (.csv, .xlsx or .json as groupmatch solve writes "
+                        "them: id, group, and role and topic in role modes)")
+    v.add_argument("--programme", metavar="TOML", required=True,
+                   help="the programme file the groups belong to (roster, mode and terms)")
+    v.add_argument("--port", type=_port, default=0,
+                   help="port on 127.0.0.1 (default: a free one)")
+    v.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    v.add_argument("--include-sensitive", action="store_true",
+                   help="show the roster's sensitive columns on the page and in its exports")
     return p
 
 
@@ -624,6 +643,21 @@ def _evaluated(roster, spec, args):
     return grouping
 
 
+def _review(args) -> int:
+    """Serve the review page until Ctrl-C or SIGTERM; its address is the first stdout line."""
+    from .review.server import require_server_packages, review
+
+    require_server_packages()  # before reading anything: the fix is an install
+    prog = load_programme(args.programme)
+    if not Path(args.groups).is_file():
+        raise InputError(f"GROUPS {args.groups!r} does not exist (the groups file to review, as "
+                         "groupmatch solve writes it).")
+    review(args.groups, prog, port=args.port, open_browser=not args.no_browser,
+           include_sensitive=args.include_sensitive, block=True)
+    print("groupmatch: review stopped", file=sys.stderr)
+    return 0
+
+
 def _one_line(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror and err.filename:
         return f"{err.strerror}: {err.filename}"
@@ -653,7 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            return {"demo": _demo, "solve": _solve, "report": _report}[args.command](args)
+            return {"demo": _demo, "solve": _solve, "report": _report,
+                    "review": _review}[args.command](args)
         except USER_ERRORS as err:
             print(f"groupmatch: error: {_one_line(err)}", file=sys.stderr)
             return 2

@@ -50,7 +50,7 @@ import pandas as pd
 
 from .exceptions import InputError
 
-__all__ = ["Programme", "load_programme", "read_people", "MODES"]
+__all__ = ["Programme", "load_programme", "read_people", "programme_text", "MODES"]
 
 #: ``[mode] kind`` -> the groupmatch class it builds (looked up when the programme is loaded).
 MODES = {"peer": "PeerGroups", "facilitated": "FacilitatedGroups", "team": "TeamMentoring"}
@@ -406,3 +406,110 @@ def _output(cfg: dict, base: Path, where: Path) -> Path | None:
                          f"csv = 'groups.csv'; got {cfg['csv']!r}.")
     return base / cfg["csv"]
 
+
+
+# ------------------------------------------------------------------------------ writing
+def programme_text(source, *, pins: dict | None = None, note: str = "") -> str:
+    """A programme file as TOML text that stands on its own, optionally pinning people.
+
+    What the review page exports as "the programme file that reproduces" adjusted groups:
+
+    - the file ``source`` with its tables as written, except that ``[roster] file`` becomes
+      an absolute path (the text may be saved anywhere) and ``[output]`` is left out (a copy
+      should not write over the original run's files);
+    - with ``pins`` (``{id: group}``), a ``Pin`` term fixing those people to those groups,
+      merged into a ``Pin`` the file already has (``pins`` win). Pinning everybody makes
+      ``groupmatch solve --programme`` return exactly these groups when they keep every hard
+      rule; the mode must have numbered groups (peer groups);
+    - ``note`` as comment lines at the top.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, tomllib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "programme.toml"
+    >>> _ = path.write_text('[roster]\\ndataset = "sample"\\n[mode]\\nsize = [4, 6]\\n'
+    ...                     '[output]\\ncsv = "groups.csv"\\n')
+    >>> text = programme_text(path, pins={"E00001": 3}, note="adjusted by hand")
+    >>> data = tomllib.loads(text)
+    >>> sorted(data), data["terms"][-1]
+    (['mode', 'roster', 'terms'], {'type': 'Pin', 'assignments': {'E00001': 3}})
+    """
+    path = Path(source)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise InputError(f"Cannot read the programme {str(path)!r}: {err}.") from None
+    data.pop("output", None)
+    roster = data.get("roster")
+    if isinstance(roster, dict) and isinstance(roster.get("file"), str):
+        roster["file"] = str((path.parent / roster["file"]).resolve())
+    if pins:
+        terms = [t for t in data.get("terms", []) if not (isinstance(t, dict)
+                                                          and t.get("type") == "Pin")]
+        earlier = {k: v for t in data.get("terms", [])
+                   if isinstance(t, dict) and t.get("type") == "Pin"
+                   for k, v in dict(t.get("assignments", {})).items()}
+        merged = {**earlier, **{str(k): int(v) for k, v in pins.items()}}
+        data["terms"] = [*terms, {"type": "Pin", "assignments": merged}]
+    lines = [f"# {line}".rstrip() for line in note.splitlines()]
+    return "\n".join(lines + ([""] if lines else []) + _toml_tables(data)) + "\n"
+
+
+def _toml_tables(data: dict) -> list[str]:
+    """TOML lines for a programme: top-level values, then each table or array of tables."""
+    out = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in data.items()
+           if not isinstance(v, dict) and not _is_tables(v)]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out += ["", f"[{_toml_key(key)}]", *_toml_body(value, _toml_key(key))]
+        elif _is_tables(value):
+            for item in value:
+                out += ["", f"[[{_toml_key(key)}]]", *_toml_body(item, _toml_key(key))]
+    return out
+
+
+def _is_tables(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _toml_body(table: dict, prefix: str) -> list[str]:
+    """A table's values, then its sub-tables (``[prefix.key]``, one line per entry)."""
+    out = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()
+           if not isinstance(v, dict)]
+    for key, value in table.items():
+        if isinstance(value, dict):
+            name = f"{prefix}.{_toml_key(key)}"
+            out += [f"[{name}]", *_toml_body(value, name)]
+    return out
+
+
+def _toml_key(key) -> str:
+    key = str(key)
+    if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key):
+        return key
+    return _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    escaped = {"\\": "\\\\", '"': '\\"'}
+    return '"' + "".join(escaped.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7f
+                                             else c) for c in text) + '"'
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        return repr(value) if math.isfinite(value) else ("nan" if math.isnan(value) else
+                                                         ("inf" if value > 0 else "-inf"))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}"
+                               for k, v in value.items()) + "}"
+    if hasattr(value, "isoformat"):  # TOML dates and times
+        return value.isoformat()
+    return _toml_string(str(value))
