@@ -38,3 +38,8 @@ def test_hr_attrition_smoke():
 @pytest.mark.skipif(not (SHARED / "employees").exists(), reason="../shared/data not present")
 def test_peers_smoke():
     assert "groupmatch" in _run("peers.py")
+
+
+def test_many_smoke():
+    out = _run("many.py")
+    assert "throughput_x" in out and "pool" in out
