@@ -64,6 +64,7 @@ from .terms import (
     WorstGroupFloor,
 )
 from .terms.history import met_pairs
+from .terms.preference_report import preference_report
 from .terms.preferences import (
     FacilitatorPreference,
     PreferApart,
@@ -86,6 +87,7 @@ __all__ = [
     "WorstGroupFloor",
     "solve_many", "tradeoff", "JobFailure",
     "TopicPreference", "FacilitatorPreference", "PreferTogether", "PreferApart",
+    "preference_report",
     "Feedback", "health", "suggest_rematch",
     "review",
 ]

@@ -248,7 +248,7 @@ class Roster:
         nums = {}
         for c in num_cols:
             nums[c] = _frozen(_numeric(df, c, labels))
-        parsed = {name: _parse_multi(df[col], col, labels, list_sep, col in sensitive)
+        parsed = {name: _parse_lists(df[col], col, labels, list_sep, col in sensitive, frozenset)
                   for name, col in multi_map.items()}
         topic_vocab = sorted(
             {t for k, v in parsed.items() if k in TOPIC_KINDS for s in v for t in s}
@@ -497,15 +497,7 @@ class Roster:
         return {k: i for i, k in enumerate(_keys(pd.Series(self.ids, dtype=object)))}
 
     def find_rows(self, ids: Sequence[object]) -> np.ndarray:
-        """Roster rows of the given ids, -1 for an id the roster does not have.
-
-        Examples
-        --------
-        >>> import pandas as pd, groupmatch as gm
-        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": ["a", "b"]}))
-        >>> r.find_rows(["b", "z", "a"]).tolist()
-        [1, -1, 0]
-        """
+        """Roster rows of the given ids, -1 for an id the roster does not have."""
         keys = _keys(pd.Series(list(ids), dtype=object))
         return np.asarray([self._row_of.get(k, -1) for k in keys], dtype=np.int64)
 
@@ -529,45 +521,28 @@ class Roster:
             )
         return np.asarray(rows, dtype=np.int64)
 
-    @cached_property
-    def _memo(self) -> dict:
-        """Values derived once from this roster (ranked lists, their rows): see :meth:`memo`."""
-        return {}
+    @property
+    def role_names(self) -> np.ndarray | None:
+        """Each person's role as text (``mentee``, ``mentor``, ``both``), None without one."""
+        return None if self.role is None else np.asarray(ROLES)[np.asarray(self.role)]
 
     def memo(self, key, make):
-        """``make()`` computed once per roster and ``key`` (terms cache what they derive from
-        the roster here, so a search that scores thousands of groupings parses nothing twice).
-
-        Examples
-        --------
-        >>> import pandas as pd, groupmatch as gm
-        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": ["a", "b"]}))
-        >>> r.memo("answer", lambda: 42), r.memo("answer", lambda: 0)
-        (42, 42)
-        """
-        memo = self._memo
+        """``make()``, computed once per roster and ``key`` (what terms derive and cache)."""
+        memo = self.__dict__.setdefault("_memo", {})  # not a field: pickles leave it out
         if key not in memo:
             memo[key] = make()
         return memo[key]
 
     def ranked(self, column: str, where: str) -> tuple[tuple[str, ...], ...]:
-        """Each person's values of a list column in the order written (first = most wanted).
+        """Each person's values of a list column in the order written (first = most wanted),
+        read as multi-valued cells are, a repeated value at its first place. ``column`` is a
+        multi-valued column's logical name or any column of the table (InputError naming
+        ``where`` for a missing, categorical or numeric one).
 
-        The cells are read exactly as multi-valued cells are (lists, list text, text split on
-        the roster's ``list_sep``), but in their order; a value repeated in one cell counts at
-        its first place. ``column`` is a multi-valued column's logical name (``"needs"``) or
-        any column of the table. A categorical or numeric attribute is not a list column and
-        raises an InputError naming ``where``, as does a column the table does not have.
-
-        Examples
-        --------
         >>> import pandas as pd, groupmatch as gm
-        >>> df = pd.DataFrame({"id": [1, 2], "needs": ["sql;python;sql", ["r", "sql"]]})
-        >>> r = gm.Roster.from_frame(df)
-        >>> r.ranked("needs", "example")
-        (('sql', 'python'), ('r', 'sql'))
-        >>> r.take([1]).ranked("needs", "example")
-        (('r', 'sql'),)
+        >>> r = gm.Roster.from_frame(pd.DataFrame({"id": [1, 2], "needs": ["b;a;b", ["a"]]}))
+        >>> r.ranked("needs", "example"), r.take([1]).ranked("needs", "example")
+        ((('b', 'a'), ('a',)), (('a',),))
         """
         if self.base is not None:
             full = self.base.ranked(column, where)
@@ -585,14 +560,10 @@ class Roster:
                     "wanted (lists, or text such as 'a;b').")
         source = self.columns.get(column, column) if column in self.multi else column
         if source not in self.frame.columns:
-            lists = [c for c in self.frame.columns if c not in self.categorical
-                     and c not in self.numeric and c != self.columns.get("id", "id")]
-            raise InputError(
-                f"{where} reads column {column!r}, which is not in the roster's table "
-                f"(other columns: {', '.join(map(repr, lists[:8])) or 'none'}).")
-        labels = list(self.frame.index)
-        return tuple(_parse_lists(self.frame[source], source, labels, self.list_sep,
-                                  source in self.sensitive))
+            raise InputError(f"{where} reads column {column!r}, which is not in the roster's "
+                             f"table (columns: {', '.join(map(repr, self.frame.columns))}).")
+        return tuple(_parse_lists(self.frame[source], source, list(self.frame.index),
+                                  self.list_sep, source in self.sensitive))
 
     def attribute_names(self) -> list[str]:
         """Names of every encoded attribute a term may refer to."""
@@ -888,17 +859,13 @@ def _timezones(df: pd.DataFrame, col: str, labels: list) -> np.ndarray:
     return values
 
 
-def _parse_multi(series: pd.Series, col: str, labels: list, list_sep: str | None = ";",
-                 sensitive: bool = False) -> list[frozenset[str]]:
-    return _parse_lists(series, col, labels, list_sep, sensitive, kind=frozenset)
-
-
 def _parse_lists(series: pd.Series, col: str, labels: list, list_sep: str | None = ";",
                  sensitive: bool = False, kind=None) -> list:
     """Every cell's values: in their order without repeats (tuples), or as ``kind`` (sets)."""
+    make = kind or (lambda items: tuple(dict.fromkeys(items)))
+
     def read(v):
-        items = _cell_items(v, list_sep)
-        return kind(items) if kind is not None else tuple(dict.fromkeys(items))
+        return make(_cell_items(v, list_sep))
 
     out = []
     bad: list = []
@@ -917,7 +884,7 @@ def _parse_lists(series: pd.Series, col: str, labels: list, list_sep: str | None
                 shown = "" if sensitive else f" ({_excerpt(v)})"
                 why = f"Row {labels[pos]} holds {err}{shown}. "
             bad.append(labels[pos])
-            got = kind() if kind is not None else ()
+            got = make([])
         out.append(got)
     if bad:
         sep = "" if list_sep is None else f" or text separated by {list_sep!r}"

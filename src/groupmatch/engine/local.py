@@ -8,6 +8,10 @@ integer arrays the numba kernels take and calls the right kernel:
 - otherwise the count-based kernel runs, which keeps per-group counts and sums and never builds
   an n×n or n×G array.
 
+Pairs with a weight (``"pairs"`` components: ``data`` rows ``(i, j, value)``, the pair worth
+``weight × value`` when ``i`` and ``j`` share a group, as listed wishes are) go to the count
+kernel as sparse lists and into the dense kernel's matrix.
+
 Rules the kernels understand: size bounds, conflict pairs, fixed people; the count kernel also
 forbidden (person, group) pairs and group-composition rules (no isolation, max share, min
 distinct, common slot, time zones): a start breaking hard ones is first repaired on the rules
@@ -175,6 +179,10 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
     multi = [(c.data, w) for c, w in comps.get("multi", []) if w]
     num = [(c.data, w) for c, w in comps.get("numeric", []) if w]
     dense = [(c.data, w) for c, w in comps.get("dense", []) if w]
+    listed = [(np.asarray(c.data, dtype=np.int64).reshape(-1, 3), w)
+              for c, w in comps.get("pairs", []) if w]
+    pair_rows = np.concatenate([m[:, :2] for m, _ in listed]) if listed else None
+    pair_w = np.concatenate([w * m[:, 2] for m, w in listed]) if listed else None
     units = unit_labels(n, [c.data for c, _ in comps.get("units", [])])
     unit_size = np.bincount(units, minlength=n)[units]
     movable = unit_size == 1
@@ -203,6 +211,9 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
         for q, w in num:
             q = np.asarray(q, dtype=np.int64)
             d += w * (q[:, None] - q[None, :]) ** 2
+        if pair_rows is not None:
+            np.add.at(d, (pair_rows[:, 0], pair_rows[:, 1]), pair_w)
+            np.add.at(d, (pair_rows[:, 1], pair_rows[:, 0]), pair_w)
         np.fill_diagonal(d, 0)
         return LocalSearch("dense", {"D": d}, movable, ptr, idx, fixed)
     args = {}
@@ -217,6 +228,8 @@ def prepare(comps: dict, n: int) -> LocalSearch | None:
     if num:
         args["q"] = np.stack([np.asarray(q, dtype=np.int64) for q, _ in num], axis=1)
         args["num_w"] = np.array([w for _, w in num], dtype=np.int64)
+    if pair_rows is not None:
+        args["pairs"], args["pair_w"] = pair_rows, pair_w
     rule_args = {}
     if rules:
         rule_args["rules"] = rules

@@ -7,6 +7,13 @@ from .fairness import WorstGroupFloor
 from .history import AvoidRepeats, met_pairs
 from .needs import SharedNeeds
 from .pin import Pin
+from .preferences import (
+    ChoiceTerm,
+    FacilitatorPreference,
+    PreferApart,
+    PreferTogether,
+    TopicPreference,
+)
 from .rules import CannotGroup, MustGroup, NotWithManager, SizeBounds
 from .schedule import CommonSlot, TimezoneWindow
 from .tiers import Rule
@@ -18,4 +25,5 @@ __all__ = [
     "AvoidRepeats", "met_pairs",
     "Rule", "NoIsolation", "MaxShare", "MinDistinct", "CommonSlot", "TimezoneWindow", "Pin",
     "WorstGroupFloor",
+    "ChoiceTerm", "TopicPreference", "FacilitatorPreference", "PreferTogether", "PreferApart",
 ]

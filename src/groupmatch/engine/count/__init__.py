@@ -4,7 +4,11 @@ The objective is ``sum_g sum_{i<j in g} w(i, j)`` with
 
 * categorical diversity: ``cat_w[k]`` for every attribute ``k`` on which ``i`` and ``j`` differ,
 * shared needs: ``multi_w[t]`` for every topic ``t`` both ``i`` and ``j`` have (``B[:, t] == 1``),
-* numeric spread: ``num_w[k] * (q[i, k] - q[j, k])**2``.
+* numeric spread: ``num_w[k] * (q[i, k] - q[j, k])**2``,
+* listed pairs (wishes to be together or apart): ``pair_w`` of each pair ``(i, j)`` given,
+  kept as sparse lists per person: a move adds the weights of ``i``'s partners in the target
+  group and takes those in its own (``O(partners)``), and the value is never part of a
+  group's own score (the worst-group floor measures the rest).
 
 Nothing here ever builds an ``n x n`` or ``n x G`` matrix. Every group keeps its size, one count per
 categorical value and per topic, and the sums ``S1 = sum q`` and ``S2 = sum q**2`` per numeric

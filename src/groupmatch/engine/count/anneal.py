@@ -21,6 +21,7 @@ from .stats import (
     _move_delta,
     _pair,
     _self_multi,
+    _sp_delta,
     _swap_delta,
 )
 
@@ -50,7 +51,8 @@ _F_T1 = 1  # end temperature of every cycle
 _F_PMOVE = 2  # probability of drawing a move rather than a swap
 _F_T = 3  # current temperature (statistics only)
 _F_PGUIDE = 4  # probability of a topic-guided target group
-_N_FCTL = 5
+_F_PPAIR = 5  # probability of a target group holding a listed partner (sparse pairs)
+_N_FCTL = 6
 
 _ETAB_BITS = 12  # size of the table of Exp(1) variates used by the acceptance test
 
@@ -139,6 +141,7 @@ def _anneal(
     conf_ptr, conf_idx, movers, is_mov, mem, moff, pos, tp_ptr, tp_idx, tbase,
     best, dirty, dflag, ictl, fctl, etab, rng, n_work,
     rc, rrow, rdef, rw, rval, gpen, fb_ptr, fb_idx, gs, floor,
+    sp_ptr, sp_idx, sp_w, pp_ptr, pp_idx,
 ):
     """Run ``n_work`` annealing steps, resuming from and saving to ``ictl``/``fctl``/``rng``.
 
@@ -148,7 +151,10 @@ def _anneal(
     probability ``p_move``, when the sizes allow) or a swap with a random member of it. Purely
     random targets make the diversity terms progress; guided ones find the rare groups where a
     shared topic pays, which uniform sampling hits about ``T / topics-per-person`` times less
-    often.
+    often. Sparse pairs (``sp_*``: each person's listed partners and the pair weights) add
+    their change to every candidate, and a person with partners of positive weight
+    (``pp_*``) targets a partner's group with probability ``p_pair`` first: a random group
+    holds one of a few listed partners about ``G`` times less often.
 
     ``best`` always holds the best grouping. ``dirty`` lists the people moved since it was
     recorded (a superset of those whose group differs), so recording a new best or going back
@@ -167,6 +173,8 @@ def _anneal(
     log_ratio = math.log(fctl[_F_T1] / t0)
     pmove = fctl[_F_PMOVE]
     pguide = fctl[_F_PGUIDE]
+    ppair = fctl[_F_PPAIR]
+    has_pairs = sp_idx.shape[0] > 0
     emask = (1 << _ETAB_BITS) - 1
     accepted = ictl[_I_ACCEPT]
     n_m = movers.shape[0]
@@ -206,7 +214,14 @@ def _anneal(
         work += 1
         i = movers[below(rng, n_m)]
         g = grp[i]
-        if pguide > 0.0 and rand01(rng) < pguide:
+        h = -1
+        if ppair > 0.0:  # no draw at all without pairs: other searches are unchanged
+            n_part = pp_ptr[i + 1] - pp_ptr[i]
+            if n_part > 0 and rand01(rng) < ppair:
+                h = grp[pp_idx[pp_ptr[i] + below(rng, n_part)]]
+        if h >= 0:
+            pass
+        elif pguide > 0.0 and rand01(rng) < pguide:
             n_top = 0
             for k in range(n_cat, width):
                 if prow[i, k] >= 0:
@@ -248,6 +263,8 @@ def _anneal(
                 d = dg + dh
             else:
                 d = _swap_delta(i, j, g, h, size, ct, s1, s2, prow, cw, cwsum, colw, q, nw)
+        if has_pairs:  # not part of a group's own score (the floor measures the rest)
+            d += _sp_delta(i, j, g, h, grp, sp_ptr, sp_idx, sp_w)
         if floor[1] > 0:
             d += (_floor_pen(gs[g], floor) + _floor_pen(gs[h], floor)
                   - _floor_pen(gs[g] + dg, floor) - _floor_pen(gs[h] + dh, floor))
@@ -324,7 +341,7 @@ def _exp_table(rng, bits):
 
 
 # Python side: the arrays and constants the compiled search runs on.
-def _temperatures(packed, t0_factor, t1_factor):
+def _temperatures(packed, t0_factor, t1_factor, extra=None):
     """Start and end temperatures, in units of the objective's step.
 
     Every delta is an integer combination of the weights, so their gcd is the smallest
@@ -335,7 +352,7 @@ def _temperatures(packed, t0_factor, t1_factor):
     the plateaus of count-based objectives.
     """
     weights = np.concatenate([packed.cw, packed.colw[packed.n_cat_cols : packed.n_cols],
-                              packed.nw])
+                              packed.nw, np.zeros(0, np.int64) if extra is None else extra])
     step = float(np.gcd.reduce(np.abs(weights[weights != 0]))) if weights.any() else 0.0
     return t0_factor * step, min(t1_factor, t0_factor) * step
 

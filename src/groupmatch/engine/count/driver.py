@@ -13,6 +13,7 @@ from .anneal import (
     _ETAB_BITS,
     _F_PGUIDE,
     _F_PMOVE,
+    _F_PPAIR,
     _F_T0,
     _F_T1,
     _I_ACCEPT,
@@ -35,7 +36,7 @@ from .anneal import (
     _topic_people,
 )
 from .construct import _construct
-from .pack import _bounds, _check_feasible, _conflicts, _forbidden
+from .pack import _bounds, _check_feasible, _conflicts, _forbidden, _pair_lists, _pair_value
 from .rules import _Rules
 from .stats import _all_scores, _objective_span, _Packed
 
@@ -50,6 +51,7 @@ class Tuning:
     t0_factor: float = 0.5  # start temperature of a cycle, in units of the gcd of the weights
     t1_factor: float = 0.12  # end temperature of a cycle, in the same units
     p_guide: float = 0.7  # share of topic-guided target groups (when a topic weight is positive)
+    p_pair: float = 0.5  # share of partner-guided targets for people with listed partners
     p_move: float = 0.3  # share of single-person moves when some group has slack
     base_sweeps: float = 400.0  # first cycle = base_sweeps * movable people work units
     max_doublings: int = 4  # cycles stop doubling: many medium restarts beat few long ones
@@ -80,7 +82,8 @@ class CountRun:
 
 def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, seed=0, cat=None,
                      cat_w=None, B=None, multi_w=None, q=None, num_w=None, rules=None,
-                     forbidden=None, tuning: Tuning | None = None) -> np.ndarray:
+                     forbidden=None, pairs=None, pair_w=None,
+                     tuning: Tuning | None = None) -> np.ndarray:
     """Build a feasible grouping greedily, favouring the objective.
 
     Group sizes are first fixed (every group gets ``max(lo, #fixed)``, then the remaining people
@@ -104,6 +107,8 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
     rules, forbidden
         Group rules and forbidden (person, group) pairs, as in :func:`improve_counts`. Forbidden
         pairs are always honoured; rules only steer the choices (the search repairs the rest).
+    pairs, pair_w
+        Sparse pairs, as in :func:`improve_counts`: accepted and left to the search.
     tuning : Tuning, optional
         Search knobs (only ``construct_samples`` matters here); default :class:`Tuning()`.
 
@@ -182,7 +187,8 @@ def construct_counts(lo, hi, n, *, fixed=None, conf_ptr=None, conf_idx=None, see
 def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None, q=None,
                    num_w=None, movable=None, conf_ptr=None, conf_idx=None, time_limit=10.0,
                    max_work=None, seed=0, progress=None, rules=None, forbidden=None, floor=None,
-                   target=None, tuning: Tuning | None = None) -> CountRun:
+                   target=None, pairs=None, pair_w=None,
+                   tuning: Tuning | None = None) -> CountRun:
     """Improve a feasible grouping by simulated annealing over sampled moves and swaps.
 
     Each step draws a random movable person ``i`` and a target group: the group of a random
@@ -224,6 +230,10 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
         may break hard rules. A scored rule costs its weight per group where it is broken.
     forbidden : array of int, shape (k, 2), optional
         (person, group) pairs that may never happen; the start must respect them.
+    pairs, pair_w : array of int, shapes (k, 2) and (k,), optional
+        Sparse pairs of people and their weight: ``pair_w[e]`` counts when both people of
+        ``pairs[e]`` share a group (listed wishes; repeated pairs add up). People with a
+        partner of positive weight target that partner's group with probability ``p_pair``.
     floor : int, optional
         Keep every group's own objective at least this high: a hard, graded penalty on each
         group below it (the worst-group floor; the start may break it).
@@ -274,18 +284,21 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     _check_feasible(grp, lo, hi, cptr, cidx)
     if fidx.size and (fidx == np.repeat(grp, np.diff(fptr))).any():
         raise ValueError("assign is infeasible: someone sits in a forbidden group.")
+    sp_ptr, sp_idx, sp_w, pp_ptr, pp_idx = _pair_lists(pairs, pair_w, n)
+    span = _objective_span(packed, hi) + int(np.abs(sp_w).sum()) // 2
     size, ct, s1, s2 = packed.stats(grp, n_groups)
     rules_p = _Rules(rules, n)
-    rules_p.weigh(_objective_span(packed, hi) + int(np.abs(rules_p.soft_w).sum()) * n_groups + 1)
+    rules_p.weigh(span + int(np.abs(rules_p.soft_w).sum()) * n_groups + 1)
     rc = rules_p.counts(grp, n_groups)
     gpen = rules_p.pens(size, rc)
-    hard_w = int(rules_p.rw.max(initial=0)) if rules_p.any else _objective_span(packed, hi) + 1
+    hard_w = int(rules_p.rw.max(initial=0)) if rules_p.any else span + 1
     floor_arr = np.array([0 if floor is None else int(floor), 0 if floor is None else hard_w],
                          dtype=np.int64)
     gs = np.zeros(n_groups, dtype=np.int64)
     _all_scores(size, ct, s1, s2, packed.n_cat_cols, packed.colw, packed.nw, packed.cwsum, gs)
     below = int(np.maximum(floor_arr[0] - gs, 0).sum()) * int(floor_arr[1])
-    value = packed.value(size, ct, s1, s2) - int(gpen.sum()) - below
+    value = (packed.value(size, ct, s1, s2) + _pair_value(grp, sp_ptr, sp_idx, sp_w)
+             - int(gpen.sum()) - below)
 
     def unchanged() -> CountRun:
         return CountRun(grp, value, **_judge(packed, rules_p, grp, n_groups, floor))
@@ -314,7 +327,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     hi_eff = np.minimum(hi, cap)
     rng = rng_state(seed)
     etab = _exp_table(rng, _ETAB_BITS)
-    t0, t1 = _temperatures(packed, tuning.t0_factor, tuning.t1_factor)
+    t0, t1 = _temperatures(packed, tuning.t0_factor, tuning.t1_factor, extra=sp_w)
     rules_only = t0 == 0.0 and rules_p.any  # nothing to maximise: stop once the rules hold
     if rules_only:  # steps of one penalty unit
         t0, t1 = tuning.t0_factor, min(tuning.t1_factor, tuning.t0_factor)
@@ -344,6 +357,8 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
     tp_ptr, tp_idx = _topic_people(packed, n)
     if tp_idx.size:
         fctl[_F_PGUIDE] = float(tuning.p_guide)
+    if pp_idx.size:
+        fctl[_F_PPAIR] = float(tuning.p_pair)
 
     def run(n_work):
         _anneal(
@@ -352,7 +367,7 @@ def improve_counts(assign, lo, hi, *, cat=None, cat_w=None, B=None, multi_w=None
             mem, moff, pos, tp_ptr, tp_idx, packed.n_cat_cols, best, dirty, dflag, ictl, fctl,
             etab, rng, n_work,
             rc, rules_p.rrow, rules_p.rdef, rules_p.rw, rules_p.rval, gpen, fptr, fidx,
-            gs, floor_arr,
+            gs, floor_arr, sp_ptr, sp_idx, sp_w, pp_ptr, pp_idx,
         )
 
     chunk = 4096

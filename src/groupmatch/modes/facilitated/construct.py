@@ -8,8 +8,11 @@ exists before any search begins, and the CP-SAT plan model only ever improves on
    facilitator (fewest usable topics) opens a group on its most pressed topic (demand over
    supply) and takes the unplaced mentees with the fewest other options.
 2. **Place mentees** (min-cost flow, OR-Tools): with the opened groups fixed, mentees are
-   re-placed to maximise people placed, then memberships, then keep the greedy choices
-   (source -> mentee -> topic -> (lead, topic) -> lead -> sink).
+   re-placed to maximise people placed, then memberships, then the ranked topics
+   (``gm.TopicPreference``: each mentee -> topic arc costs minus what the placement earns),
+   then keep the greedy choices (source -> mentee -> topic -> (lead, topic) -> lead -> sink).
+   Each topic's mentees then go to its leads, a lead they rank first
+   (``gm.FacilitatorPreference``) when it has room.
 3. **Keep sizes**: a lead left with fewer mentees than its groups' minimum closes groups; the
    freed slots return to step 1. A few rounds settle it.
 
@@ -20,6 +23,7 @@ available on every topic they have (no group slots, no minimum sizes, no reporti
 from __future__ import annotations
 
 import heapq
+from dataclasses import replace
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
@@ -206,8 +210,12 @@ def _another_lead(s, opened: Opened, f: int, t: int, size: int) -> bool:
     return int(able.sum()) >= s.fmin
 
 
-def _place_by_flow(s, opened: Opened, keep: set[tuple[int, int]], lines) -> dict:
-    """Step 2: mentees to (lead, topic) by min-cost flow. Returns {(lead, topic): [mentees]}."""
+def _place_by_flow(s, opened: Opened, keep: set[tuple[int, int]], lines, places=None) -> dict:
+    """Step 2: mentees to (lead, topic) by min-cost flow. Returns {(lead, topic): [mentees]}.
+
+    ``places`` caps each (lead, topic) at that many mentees (default: its groups' maximum).
+    """
+    room = places or {ft: s.hi * z for ft, z in opened.groups.items()}
     if not opened.groups:
         return {}
     pairs = sorted(opened.groups)
@@ -234,7 +242,15 @@ def _place_by_flow(s, opened: Opened, keep: set[tuple[int, int]], lines) -> dict
     src, sink = 0, 1
     p0, t0, ft0 = 2, 2 + n_p, 2 + n_p + n_t
     f0 = ft0 + len(pairs)
+    kept = np.array([(i, t) in keep for i, t in zip(arcs_i, arcs_t, strict=True)], dtype=np.int64)
+    gain = kept  # what each mentee -> topic arc is worth below one more membership
     keep_bonus = len(arcs_i) + 1  # keeping a choice never outweighs one more membership
+    if s.topic_value is not None:  # ranked topics: a point of preference beats keeping
+        pref = s.topic_value[arcs_i, arcs_t]
+        gain = 2 * (pref - pref.min()) + kept
+        most = np.zeros(s.needs.shape[0], dtype=np.int64)
+        np.maximum.at(most, np.asarray(arcs_i), gain)
+        keep_bonus = int((most * s.max_groups).sum()) + 1  # above every flow's total gain
     person_bonus = keep_bonus * (int(s.max_groups[people].sum()) + 1)
     tails, heads, caps, costs = [], [], [], []
 
@@ -250,14 +266,14 @@ def _place_by_flow(s, opened: Opened, keep: set[tuple[int, int]], lines) -> dict
         if extra > 0:
             arc(src, p0 + k, extra, -keep_bonus)
     first_topic_arc = len(tails)
-    for i, t in zip(arcs_i, arcs_t, strict=True):
-        arc(p0 + p_index[i], t0 + t_index[t], 1, -1 if (i, t) in keep else 0)
+    for i, t, v in zip(arcs_i, arcs_t, gain.tolist(), strict=True):
+        arc(p0 + p_index[i], t0 + t_index[t], 1, -v)
     for k, (f, t) in enumerate(pairs):
-        arc(t0 + t_index[t], ft0 + k, s.hi * opened.groups[f, t])
+        arc(t0 + t_index[t], ft0 + k, room[f, t])
     for f in leads:
         arc(f0 + f_index[f], sink, max(int(s.cap_mentees[f]) - opened.reserved(f), 0))
     for k, (f, _t) in enumerate(pairs):
-        arc(ft0 + k, f0 + f_index[f], s.hi * opened.groups[f, _t])
+        arc(ft0 + k, f0 + f_index[f], room[f, _t])
     total = int(s.max_groups[people].sum())
     arc(src, sink, total)  # people left out flow straight to the sink at no gain
     flow = min_cost_flow.SimpleMinCostFlow()
@@ -271,13 +287,13 @@ def _place_by_flow(s, opened: Opened, keep: set[tuple[int, int]], lines) -> dict
         raise RuntimeError("min-cost flow failed in the facilitated construction")
     joined = [(i, t) for k, (i, t) in enumerate(zip(arcs_i, arcs_t, strict=True))
               if flow.flow(first_topic_arc + k)]
-    return _to_leads(s, opened, pairs, joined, lines)
+    return _to_leads(s, opened, pairs, joined, lines, room)
 
 
-def _to_leads(s, opened, pairs, joined, lines) -> dict[tuple[int, int], list[int]]:
+def _to_leads(s, opened, pairs, joined, lines, room) -> dict[tuple[int, int], list[int]]:
     """Share each topic's mentees among its leads: the most constrained mentees first, each to
     the lead with the most room who is outside their reporting line (a lazy max-heap)."""
-    room = {(f, t): s.hi * opened.groups[f, t] for f, t in pairs}
+    room = {(f, t): room[f, t] for f, t in pairs}
     reserved: dict[int, int] = {}
     for (c, _t), k in opened.cofac.items():
         reserved[c] = reserved.get(c, 0) + s.hi * k
@@ -290,12 +306,22 @@ def _to_leads(s, opened, pairs, joined, lines) -> dict[tuple[int, int], list[int
     def avail(f, t):
         return min(room[f, t] - len(out[f, t]), cap_left[f])
 
+    ranked = _ranked_leads(s)
     for t, rows in by_topic.items():
         mine = {f for f, tt in pairs if tt == t}
         clash = {i: len(mine & lines.get(i, set())) if lines else 0 for i in rows}
+        rest = []
+        for i in sorted(rows, key=lambda i: (-clash[i], i)):  # a ranked lead with room first
+            f = next((f for f in ranked.get(i, ()) if f in mine and avail(f, t) > 0
+                      and not (lines and f in lines.get(i, ()))), None)
+            if f is None:
+                rest.append(i)
+                continue
+            out[f, t].append(i)
+            cap_left[f] -= 1
         heap = [(-avail(f, t), f) for f in mine]
         heapq.heapify(heap)
-        for i in sorted(rows, key=lambda i: (-clash[i], i)):
+        for i in rest:
             held = []
             while heap:
                 neg, f = heapq.heappop(heap)
@@ -317,8 +343,48 @@ def _to_leads(s, opened, pairs, joined, lines) -> dict[tuple[int, int], list[int
     return out
 
 
+def _ranked_leads(s) -> dict[int, list[int]]:
+    """Each mentee's ranked facilitators, the most valued first (none without the term)."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for (i, f), v in (s.lead_value or {}).items():
+        out.setdefault(i, []).append((-v, f))
+    return {i: [f for _, f in sorted(fs)] for i, fs in out.items()}
+
+
 def construct_groups(s, lines=None) -> tuple[Opened, dict[tuple[int, int], list[int]]]:
-    """The construction: opened groups and the mentees of each (lead, topic)."""
+    """The construction: opened groups and the mentees of each (lead, topic).
+
+    With ranked choices, the rounds run twice, with and without them: the flow that follows
+    preferences may leave a group short of its minimum, and closing it loses people. The
+    ranked rounds stand when they place as many; otherwise the plain rounds' groups are
+    re-filled by the ranked flow, each lead keeping as many mentees on each topic as it had
+    (so every size holds), when that keeps everyone (else they stay as they are).
+    Participation first.
+    """
+    if s.topic_value is None and not s.lead_value:
+        return _rounds(s, lines)
+    ranked = _rounds(s, lines)
+    plain = _rounds(replace(s, topic_value=None, lead_value=None), lines)
+    if _placed(ranked[1]) >= _placed(plain[1]):
+        return ranked
+    opened, members = plain
+    keep = {(i, t) for (_f, t), rows in members.items() for i in rows}
+    places = {ft: len(members.get(ft, ())) for ft in opened.groups}
+    again = _place_by_flow(s, opened, keep, lines, places)
+    if _placed(again) == _placed(members) and all(
+            len(again.get(ft, ())) == k for ft, k in places.items()):
+        return opened, {ft: rows for ft, rows in again.items() if rows}
+    return plain
+
+
+def _placed(members) -> tuple[int, int]:
+    """(people, memberships) of a construction's mentees."""
+    return (len({i for rows in members.values() for i in rows}),
+            sum(len(rows) for rows in members.values()))
+
+
+def _rounds(s, lines=None) -> tuple[Opened, dict[tuple[int, int], list[int]]]:
+    """Open -> flow -> close rounds until nothing changes (see the module notes)."""
     opened = Opened(s)
     placed_in = np.zeros(s.needs.shape, dtype=bool)
     left = np.where(s.mentee, s.max_groups, 0).astype(np.int64)
@@ -363,8 +429,8 @@ def construct_groups(s, lines=None) -> tuple[Opened, dict[tuple[int, int], list[
 
 def to_plan(s, opened: Opened, members, lines) -> Plan:
     """The construction as a plan: each lead's mentees of a topic split evenly into its
-    groups; a mentee with a lead of the topic in their reporting line is pinned to a group of
-    the lead the construction chose for them."""
+    groups; a mentee with a lead of the topic in their reporting line, or who ranked the lead
+    the construction chose for them, is pinned to a group of that lead."""
     leads_of: dict[int, set[int]] = {}
     for f, t in opened.groups:
         leads_of.setdefault(t, set()).add(f)
@@ -380,7 +446,7 @@ def to_plan(s, opened: Opened, members, lines) -> Plan:
             leaders.append(np.array([f], dtype=np.int64))
         for i in rows:
             topics_of.setdefault(i, []).append(t)
-            if lines and leads_of[t] & lines.get(i, set()):
+            if (lines and leads_of[t] & lines.get(i, set())) or (i, f) in (s.lead_value or {}):
                 k = int(np.argmax(room))
                 room[k] -= 1
                 pinned[i, t] = first + k

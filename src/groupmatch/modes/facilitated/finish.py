@@ -1,6 +1,7 @@
 """The last steps of a facilitated solve: participation first, on the groups the search left.
 
-1. mentees still out join a group of a topic they need that has room (best local score);
+1. mentees still out join a group of a topic they need that has room (best local score,
+   ranked topics and facilitators counted as the objective weighs them);
 2. groups open on the capacity left free, for topics enough left-out mentees need;
 3. where too few left-out mentees need a topic to open a group, a new group takes them plus a
    few members of the topic's largest groups (each group keeps its minimum size);
@@ -63,13 +64,21 @@ def _place_left_out(roster, spec, s, plan: RolePlan, lines) -> None:
                 joined = np.append(mem, i)
                 if not _hard_rules_hold(roster, spec, joined):
                     continue
-                gain = value(joined) - value(mem)
+                gain = value(joined) - value(mem) + _choice_gain(s, i, t, lead)
                 if best is None or gain > best[0]:
                     best = (gain, g)
         if best is not None:
             g = best[1]
             plan.members[g] = np.append(plan.members[g], i)
             taken[plan.leaders[g]] += 1
+
+
+def _choice_gain(s, i: int, t: int, lead) -> int:
+    """What placing mentee i on topic t with these facilitators earns by their ranking."""
+    gain = int(s.topic_value[i, t]) if s.topic_value is not None else 0
+    if s.lead_value:
+        gain += max((s.lead_value.get((i, int(f)), 0) for f in lead), default=0)
+    return gain
 
 
 def _open_left_out_groups(roster, spec, s, plan: RolePlan, lines) -> int:

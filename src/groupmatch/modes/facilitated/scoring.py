@@ -105,7 +105,7 @@ def check_plan(roster, spec, plan: RolePlan, table: pd.DataFrame) -> list[Violat
                                      f"{ids[f]} facilitates group {g} but is not a mentor with "
                                      f"expertise in {name!r}"))
         for i in mem.tolist():
-            if not (may_mentee[i] and s.needs[i, t]):
+            if not (may_mentee[i] and s.needed[i, t]):  # a must-preference says its own
                 out.append(Violation("MenteeNeed", (g,), (i,),
                                      f"{ids[i]} is a mentee of group {g} but does not need "
                                      f"{name!r} (or may not be mentored)"))
@@ -127,6 +127,8 @@ def check_plan(roster, spec, plan: RolePlan, table: pd.DataFrame) -> list[Violat
     for i in np.flatnonzero(joined > s.max_groups).tolist():
         out.append(Violation("MaxGroups", (), (i,), f"{ids[i]} joins {joined[i]} groups; "
                              f"at most {s.max_groups[i]}"))
+    for term in spec.role_terms:  # ranked choices with tier="must"
+        out.extend(term.violations(roster, plan, plan.n_groups))
     for t, groups, sub, local in topic_subproblems(roster, spec, plan):
         if sub is None:
             out.append(Violation("MaxGroups", tuple(groups), (),

@@ -30,6 +30,11 @@ class Setting:
     cap_groups: np.ndarray
     cap_mentees: np.ndarray
     max_groups: np.ndarray
+    needed: np.ndarray | None = None  # (n, T) needs before a tier="must" preference narrows them
+    # ranked choices, weighted as the objective weighs them: what placing mentee i on topic t
+    # earns (TopicPreference), and what a ranked facilitator earns over an unranked one
+    topic_value: np.ndarray | None = None
+    lead_value: dict | None = None
 
     @classmethod
     def of(cls, roster, spec) -> Setting:
@@ -50,6 +55,11 @@ class Setting:
                                  f"{', '.join(vocab[:10])}{'...' if len(vocab) > 10 else ''}.")
             allowed = np.isin(np.array(vocab, dtype=object), np.array(spec.topics, dtype=object))
         needs = np.asarray(roster.multi["needs"].matrix, dtype=bool) & allowed
+        needed = needs
+        for t in spec.role_terms:  # tier="must" preferences: only the topics ranked
+            ok = getattr(t, "allowed", lambda *_: None)(roster, needs.shape[1])
+            if ok is not None:
+                needs = needs & ok
         expertise = np.asarray(roster.multi["expertise"].matrix, dtype=bool) & allowed
         may_mentee, may_lead = people_in_roles(roster)
         cap_groups, cap_mentees = capacities(roster, spec.capacity)
@@ -68,10 +78,11 @@ class Setting:
         fmin, fmax = spec.facilitator_range
         mentee = may_mentee & needs.any(axis=1) & (max_groups > 0)
         leader = may_lead & expertise.any(axis=1) & (cap_groups > 0) & (cap_mentees >= lo)
-        for t in spec.mentee_terms:
+        for t in spec.terms:
             t.validate(roster, 1)
+        topic_value, lead_value = _choice_values(roster, spec, needs.shape[1])
         return cls(spec, lo, hi, fmin, fmax, mentee, leader, needs, expertise, cap_groups,
-                   cap_mentees, max_groups)
+                   cap_mentees, max_groups, needed, topic_value, lead_value)
 
     # -- counting ---------------------------------------------------------------------------
     def topic_supply(self, roster) -> pd.DataFrame:
@@ -117,3 +128,20 @@ class Setting:
                 continue
             out[r.topic] = f"topic {r.topic!r}: {msg}"
         return out
+
+
+def _choice_values(roster, spec, n_topics) -> tuple[np.ndarray | None, dict | None]:
+    """The weighted values of the ranked-choice terms, as the construction and the finish use
+    them: (n, topics) for topics, {(mentee, facilitator): gain} for facilitators."""
+    weights = spec.weight_of()
+    topic_value, lead_value = None, None
+    for term in spec.role_terms:
+        w = weights.get(term.label, 0)
+        if getattr(term, "chooses", "") == "topic":
+            v = w * term.values(roster)[:, :n_topics]
+            topic_value = v if topic_value is None else topic_value + v
+        elif getattr(term, "chooses", "") == "facilitator":
+            lead_value = lead_value or {}
+            for i, f, gain in term.wishes(roster):
+                lead_value[i, f] = lead_value.get((i, f), 0) + w * gain
+    return topic_value, lead_value

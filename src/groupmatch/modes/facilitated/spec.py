@@ -7,8 +7,9 @@ How a solve runs (one direction, each stage a CP-SAT model or the peer engine):
 2. **Plan** (one CP-SAT model over topics, group slots and facilitators): which groups open for
    which topic, their sizes, which facilitators lead them (expertise, groups and mentee
    capacity, facilitators per group) and which mentees join which topic. It maximises
-   participation first, then the role terms (``gm.BalanceLoad``). Mentees whose reporting line
-   contains a facilitator of the topic get an explicit safe group here.
+   participation first, then ranked choices (``gm.TopicPreference``,
+   ``gm.FacilitatorPreference``), then the role terms (``gm.BalanceLoad``). Mentees whose
+   reporting line contains a facilitator of the topic get an explicit safe group here.
 3. **Mentees per topic**: each topic's mentees are split into its groups (sizes fixed by the
    plan, so capacities hold) by the peer engine with the user's mentee terms (diversity, shared
    needs, rules), on a sub-roster that scores exactly like the full roster.
@@ -84,7 +85,9 @@ class FacilitatedGroups(RoleSpec):
     member_role: ClassVar[str] = "mentee"
     leader_role: ClassVar[str] = "facilitator"
     leaders_column: ClassVar[str] = "facilitators"
-    offers: ClassVar[frozenset[str]] = frozenset({"load"})  # RoleContext fields of the plan
+    # RoleContext fields of the plan model: facilitator loads, each mentee's topics (joins)
+    # and the facilitator a mentee may be pinned to (leads)
+    offers: ClassVar[frozenset[str]] = frozenset({"load", "joins", "leads"})
 
     def __post_init__(self):
         object.__setattr__(self, "terms", tuple(self.terms))

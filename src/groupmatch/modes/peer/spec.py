@@ -14,6 +14,7 @@ from ...exceptions import InputError
 from ...problem import Problem, make_problem
 from ...roster import check_roster
 from ...terms.base import Term
+from ...terms.preferences import ChoiceTerm
 from ...terms.roles import RoleTerm
 from ..base import Mode, RematchRequest
 
@@ -114,6 +115,10 @@ class PeerGroups(Mode):
                 raise InputError(
                     f"{t.label} is about facilitators or mentors, which peer groups do not "
                     "have; use it with gm.FacilitatedGroups or gm.TeamMentoring.")
+            if isinstance(t, ChoiceTerm):
+                raise InputError(
+                    f"{t.label} ranks the {t.chooses}s of facilitated groups, which peer groups "
+                    "do not have; use it with gm.FacilitatedGroups.")
         labels = [t.label for t in self.terms]
         dup = {lab for lab in labels if labels.count(lab) > 1}
         if dup:

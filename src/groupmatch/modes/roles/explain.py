@@ -12,7 +12,7 @@ import pandas as pd
 
 from ...exceptions import GroupMatchError
 from ...redact import is_sensitive, safe_details
-from ...terms.roles import RoleTerm
+from ...terms.preferences import on_plan
 
 __all__ = ["explain_role_group", "person_frame", "leader_lines", "reason_of"]
 
@@ -56,7 +56,7 @@ def explain_role_group(grouping, group: int, *, include_sensitive: bool = False)
 
 def _term_details(grouping, term, group) -> dict:
     roster, plan = grouping._roster, grouping._plan
-    if isinstance(term, RoleTerm):
+    if on_plan(term):
         return term.explain(roster, plan, group)
     members = plan.members[group]
     if not len(members):

@@ -34,8 +34,12 @@ class Phases:
 
 def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]], decision,
                     *, settings, shares: Sequence[float], retries: Sequence[int],
-                    dtime_per_second: float = CPSAT_DTIME_PER_SECOND) -> Phases:
+                    dtime_per_second: float = CPSAT_DTIME_PER_SECOND, rehint=None) -> Phases:
     """Optimise ``steps`` (``("max" | "min", expression)``) in order on ``model``.
+
+    A step may name a third item, the expression its answer holds for the next phases (by
+    default the one it optimised), or None to hold nothing: its answer then only hints the
+    next phase.
 
     Each phase gets ``share × settings.time_limit`` and, when it ends without an answer, up to
     ``retries`` more tries with doubled time (out of time is not infeasible). An answer holds
@@ -43,10 +47,14 @@ def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]]
     phase that finds nothing keeps the earlier answer. Constant steps are skipped; with none
     left, any valid answer is returned. In deterministic mode no retry is made (its time would
     not be budgeted) and ``dtime_per_second`` is the model's measured rate of CP-SAT's
-    deterministic time (see :func:`groupmatch.engine.cpsat.configure`).
+    deterministic time (see :func:`groupmatch.engine.cpsat.configure`). ``rehint(k, value)``,
+    when given, is called after step ``k`` found an answer (``value(var)`` reads it) and may
+    return better hints ``{var: value}`` for the next phase.
     """
     best, statuses = None, []
-    for (sense, expr), share, tries in zip(steps, shares, retries, strict=True):
+    for k, (step, share, tries) in enumerate(zip(steps, shares, retries, strict=True)):
+        sense, expr = step[0], step[1]
+        hold = step[2] if len(step) > 2 else expr
         if isinstance(expr, int):
             continue
         (model.maximize if sense == "max" else model.minimize)(expr)
@@ -61,11 +69,13 @@ def solve_in_phases(model: cp_model.CpModel, steps: Sequence[tuple[str, object]]
             return Phases(best, statuses)  # keep the earlier phase's answer, if any
         # the expression's value at the answer: CP-SAT's objective_value can differ from it
         # after a hinted re-solve, and holding a wrong value would cut the answer away
-        held = int(solver.value(expr))
-        model.add(expr >= held if sense == "max" else expr <= held)
+        if hold is not None:
+            held = int(solver.value(hold))
+            model.add(hold >= held if sense == "max" else hold <= held)
         model.clear_hints()
+        better = (rehint(k, solver.value) if rehint is not None else None) or {}
         for v in decision:
-            model.add_hint(v, solver.value(v))
+            model.add_hint(v, better.get(v.index, solver.value(v)))
         best = solver
     if best is None and not statuses:  # nothing to optimise: any valid answer
         model.clear_objective()

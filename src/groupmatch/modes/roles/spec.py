@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from ...exceptions import InputError
 from ...terms.base import Term, integer_weights
+from ...terms.preferences import ChoiceTerm, on_plan
 from ...terms.roles import RoleTerm
 from ..base import Mode
 
@@ -30,12 +31,13 @@ class RoleSpec(Mode):
     @property
     def mentee_terms(self) -> tuple[Term, ...]:
         """Terms on the members of each group (diversity, shared needs, rules)."""
-        return tuple(t for t in self.terms if not isinstance(t, RoleTerm))
+        return tuple(t for t in self.terms if not on_plan(t))
 
     @property
-    def role_terms(self) -> tuple[RoleTerm, ...]:
-        """Terms on the leaders (load balance, goal coverage...)."""
-        return tuple(t for t in self.terms if isinstance(t, RoleTerm))
+    def role_terms(self) -> tuple[RoleTerm | ChoiceTerm, ...]:
+        """Terms on the role plan: the leaders (load balance, goal coverage...) and the
+        members' ranked choices (topic and facilitator preferences)."""
+        return tuple(t for t in self.terms if on_plan(t))
 
     def check_terms(self) -> None:
         """Each term once; every role term one this mode's role model can encode."""
