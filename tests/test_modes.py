@@ -68,7 +68,13 @@ def test_facilitated_rules_hold_on_every_answer(n, seed, fac, lo):
                                 terms=[gm.Diversity("department"), gm.SharedNeeds(),
                                        gm.NotWithManager(), gm.BalanceLoad()])
     g = gm.solve(roster, spec, time_limit=2, random_state=seed)
-    assert g.status.has_solution
+    if g.status is gm.Status.INFEASIBLE:
+        # small generated rosters can leave no topic with enough facilitators outside the
+        # mentees' reporting lines; a proof must say why (tests/test_cofacilitators.py checks
+        # such claims against an exact model)
+        assert "cannot" in g.message or "no " in g.message, g.message
+        return
+    assert g.status.has_solution, g.message
     _assert_facilitated_answer(roster, spec, g)
     assert gm.check(roster, spec, g) == []
     assert gm.score(roster, spec, g)["total"] == g.objective

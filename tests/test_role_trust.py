@@ -187,13 +187,13 @@ def test_facilitators_without_room_for_a_group_are_named_as_such():
     assert "no room for a group of 3" in g.message
 
 
-def test_nothing_to_form_is_no_solution_with_the_reason():
+def test_nothing_to_form_is_proven_infeasible_with_the_reason():
     df = pd.DataFrame({"id": [f"p{i}" for i in range(8)],
                        "needs": ["go"] * 6 + ["", ""], "expertise": [""] * 6 + ["rust"] * 2,
                        "role": ["mentee"] * 6 + ["mentor"] * 2})
     roster = gm.Roster.from_frame(df)
     g = gm.solve(roster, gm.FacilitatedGroups(size=(3, 6)), time_limit=1)
-    assert g.status is gm.Status.NO_SOLUTION
+    assert g.status is gm.Status.INFEASIBLE  # every reason is a fact of the roster: a proof
     assert "topic 'go'" in g.message and "no facilitator has it" in g.message
     assert g.participation["bound"] == 0
     assert (g.unplaced.set_index("id").loc["p0", "reason"]

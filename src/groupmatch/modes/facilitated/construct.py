@@ -80,10 +80,14 @@ def participation_bound(s) -> int:
 
 
 class Opened:
-    """Groups opened so far: per (lead, topic) how many groups; reserved co-facilitations."""
+    """Groups opened so far: per (lead, topic) how many groups; reserved co-facilitations.
 
-    def __init__(self, s):
+    ``final`` groups keep the mentees they open with (the finish: no flow re-places them), so a
+    co-facilitator needs room for those mentees only, not for a group of the maximum size."""
+
+    def __init__(self, s, final: bool = False):
         self.s = s
+        self.final = final
         self.free_groups = np.where(s.leader, s.cap_groups, 0).astype(np.int64)
         self.free_places = np.where(s.leader, s.cap_mentees, 0).astype(np.int64)
         self.groups: dict[tuple[int, int], int] = {}  # (lead, topic) -> groups
@@ -98,10 +102,10 @@ class Opened:
         self.groups[f, t] = self.groups.get((f, t), 0) + 1
         self.free_groups[f] -= 1
         self.free_places[f] -= size
-        for c in co:  # reserved at the maximum size, as the plan model does
+        for c in co:  # reserved at the maximum size, as the plan model does (unless final)
             self.cofac[c, t] = self.cofac.get((c, t), 0) + 1
             self.free_groups[c] -= 1
-            self.free_places[c] -= self.s.hi
+            self.free_places[c] -= size if self.final else self.s.hi
 
     def close(self, f: int, t: int, k: int) -> None:
         """Close ``k`` of lead f's groups on t (their co-facilitations too)."""
@@ -120,14 +124,16 @@ class Opened:
             self.free_places[c] += self.s.hi
 
 
-def _co_facilitators(s, opened: Opened, f: int, t: int, members, lines) -> list[int] | None:
+def _co_facilitators(s, opened: Opened, f: int, t: int, members, lines,
+                     size: int) -> list[int] | None:
     """``fmin - 1`` co-facilitators for a group of lead f on t, or None when too few."""
     need = s.fmin - 1
     if not need:
         return []
     blocked = set().union(*(lines.get(int(i), ()) for i in members)) if lines else set()
-    able = np.flatnonzero(s.expertise[:, t] & (opened.free_groups > 0)
-                          & (opened.free_places >= s.hi))
+    room = size if opened.final else s.hi
+    able = np.flatnonzero(s.expertise[:, t] & s.leader & (opened.free_groups > 0)
+                          & (opened.free_places >= room))
     able = [int(c) for c in able if c != f and int(c) not in blocked]
     if len(able) < need:
         return None
@@ -183,12 +189,20 @@ def _open_groups(s, opened: Opened, placed_in: np.ndarray, left: np.ndarray, lin
         if 0 < rest < s.lo and size - (s.lo - rest) >= s.lo and _another_lead(s, opened, f, t,
                                                                              size):
             size -= s.lo - rest  # leave enough for one more group rather than a stray few
-        co = _co_facilitators(s, opened, f, t, who, lines) if size >= s.lo else None
+        co = None
+        if size >= s.lo:
+            if opened.final:  # the group keeps these mentees: only their lines matter
+                who = _fewest_options_first(who, options, size)
+            co = _co_facilitators(s, opened, f, t, who, lines, size)
+        if co is None and opened.final and size >= s.lo and s.fmin > 1:
+            # another choice of mentees: those whose lines hold the fewest facilitators
+            who = _safest_first(s, np.flatnonzero(avail[:, t]), f, t, lines, barred)[:size]
+            co = _co_facilitators(s, opened, f, t, who, lines, size) if len(who) == size \
+                else None
         if size < s.lo or co is None:
             skip.add((f, t))
             continue
-        # the mentees with the fewest other options first (ties: roster order)
-        who = who[np.argsort(options[who], kind="stable")[:size]]
+        who = _fewest_options_first(who, options, size)
         opened.open(f, t, size, co)
         opened.log.append((f, t, co, [int(i) for i in who]))
         taken.setdefault((f, t), []).extend(int(i) for i in who)
@@ -201,6 +215,21 @@ def _open_groups(s, opened: Opened, placed_in: np.ndarray, left: np.ndarray, lin
         demand -= gone.sum(axis=0) - avail[who].sum(axis=0)
         options[who] = avail[who].sum(axis=1)
     return taken
+
+
+def _fewest_options_first(who, options, size):
+    """The mentees with the fewest other options first (ties: roster order), ``size`` of them."""
+    return who[np.argsort(options[who], kind="stable")[:size]]
+
+
+def _safest_first(s, who, f, t, lines, barred):
+    """Mentees of topic t lead f may take, those with the fewest facilitators of t in their
+    reporting line first (so co-facilitators stay possible)."""
+    if f in barred:
+        who = who[~np.isin(who, barred[f])]
+    experts = set(np.flatnonzero(s.leader & s.expertise[:, t]).tolist())
+    clash = np.array([len(experts & lines.get(int(i), set())) if lines else 0 for i in who])
+    return who[np.argsort(clash, kind="stable")]
 
 
 def _another_lead(s, opened: Opened, f: int, t: int, size: int) -> bool:
@@ -457,7 +486,7 @@ def groups_for_left_out(s, plan, lines) -> list[tuple[int, int, list[int], list[
     """New groups for mentees still out after the search, on the capacity it left free:
     ``(lead, topic, co-facilitators, mentees)`` each (the mentee rules are not checked here)."""
     n = s.needs.shape[0]
-    opened = Opened(s)
+    opened = Opened(s, final=True)
     n_led, n_taken = plan.loads(n)
     opened.free_groups = np.where(s.leader, np.maximum(s.cap_groups - n_led, 0), 0)
     opened.free_places = np.where(s.leader, np.maximum(s.cap_mentees - n_taken, 0), 0)

@@ -11,6 +11,8 @@ Each needed topic gets one cause, checked in this order (the first that holds is
 * its facilitators have no room left (their places and group slots are taken), with how many
   of their places went to this topic and how many to others;
 * a facilitator could open another group, but too few left-out mentees need the topic;
+* (several facilitators per group) no set of them with room is outside the reporting lines of
+  enough left-out mentees who need the topic;
 * otherwise the search ran out of time: that many facilitators with the topic had room.
 
 Every sentence is a fact about the returned tables, so a test can re-derive it.
@@ -19,6 +21,7 @@ Every sentence is a fact about the returned tables, so a test can re-derive it.
 from __future__ import annotations
 
 from functools import cache
+from itertools import combinations
 
 import numpy as np
 
@@ -27,6 +30,7 @@ from ...redact import describe_term, is_sensitive
 __all__ = ["left_out_reasons", "TIME_LIMIT"]
 
 TIME_LIMIT = "the time limit ended before this person was placed"
+MOST_SETS = 500  # facilitator sets tried per topic before assuming a group could form
 
 
 def _people(k: int, one: str, many: str) -> str:
@@ -71,6 +75,21 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
         if elsewhere:
             msg += f" and took {here} on it, {elsewhere} on other topics"
         return msg + "; none has room left"
+
+    @cache
+    def could_form(t: int, facs: tuple[int, ...]) -> bool:
+        """Could ``fmin`` of ``facs`` (each with room for a group) take ``lo`` left-out mentees
+        of t, none with one of them in their reporting line? True when too many sets to try."""
+        waiting = [lines.get(j, {j}) if lines else {j}
+                   for j in out_rows.tolist() if s.needs[j, t]]
+        for k, chosen in enumerate(combinations(facs, s.fmin)):
+            if k == MOST_SETS:
+                return True
+            room = min(int(free_places[f]) for f in chosen)
+            fit = sum(not line & set(chosen) for line in waiting)
+            if min(fit, room) >= s.lo:
+                return True
+        return False
 
     reasons = {}
     for i in out_rows.tolist():
@@ -119,6 +138,10 @@ def left_out_reasons(roster, spec, s, plan, lines, *, known=None) -> dict[int, s
                                    "left-out mentees need")
                     parts.append(f"topic {name!r}: its groups are full, and only {left} it, "
                                  f"fewer than the minimum group size {s.lo} to open another")
+                elif s.fmin > 1 and not could_form(t, tuple(can_open)):
+                    parts.append(f"topic {name!r}: no {s.fmin} of the {len(can_open)} "
+                                 "facilitators with it and room for a group are outside the "
+                                 f"reporting lines of {s.lo} left-out mentees who need it")
                 else:
                     timed_out.update(can_open)
                 continue

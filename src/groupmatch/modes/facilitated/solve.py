@@ -18,7 +18,7 @@ from ..roles.plan import RolePlan, reporting_lines
 from .construct import construct_groups, participation_bound, to_plan
 from .finish import finish
 from .plan import Plan, plan_model
-from .reasons import left_out_reasons
+from .reasons import TIME_LIMIT, left_out_reasons
 from .scoring import mentee_values, role_values
 from .split import split_topic
 
@@ -91,7 +91,7 @@ def solve_facilitated(roster, spec, settings):
         all_optimal &= status is Status.OPTIMAL
         for g, rows in got.items():
             members[g] = rows
-    leaders, dropped = plan.leaders, {}
+    leaders, dropped = plan.leaders, set()
     if s.fmin > 1:  # with one facilitator enough, a co-facilitator is never needed
         rest = reserve if deterministic else time_limit - (time.perf_counter() - t0)
         leaders, dropped = add_cofacilitators(roster, s, plan, members,
@@ -104,10 +104,8 @@ def solve_facilitated(roster, spec, settings):
     finish(roster, spec, s, role_plan, lines)
     stages["finish"] = time.perf_counter() - t0 - sum(stages.values())
     record["stage_seconds"] = {k: round(v, 2) for k, v in stages.items()}
-    known = dict(split_out)
-    for g, why in dropped.items():
-        known.update({i: why for i in members[g].tolist()})
-    reasons = left_out_reasons(roster, spec, s, role_plan, lines, known=known)
+    # a dropped group's mentees get the reason the final tables show (the finish may place them)
+    reasons = left_out_reasons(roster, spec, s, role_plan, lines, known=split_out)
     if spec.strict and reasons:
         _raise_if_short(roster, s, short, bound, unplaced=list(reasons))
     placed = len(mentees) - len(reasons)
@@ -116,7 +114,11 @@ def solve_facilitated(roster, spec, settings):
     record["participation"] = participation
     if not role_plan.n_groups and len(mentees):
         why = "; ".join(short.values()) or _most_common(reasons)
-        return role_grouping(roster, spec, role_plan, Status.NO_SOLUTION,
+        # with no group formed, every reason but the time limit and a split's rule is a fact
+        # about the roster alone: then no group can form at all
+        proven = not split_out and not any(r.startswith(TIME_LIMIT) for r in reasons.values())
+        return role_grouping(roster, spec, role_plan,
+                             Status.INFEASIBLE if proven else Status.NO_SOLUTION,
                              time.perf_counter() - t0, record, reasons=reasons,
                              message=f"No facilitated group could be formed: {why}.",
                              participation=participation)
@@ -166,11 +168,12 @@ def _most_common(reasons: dict[int, str]) -> str:
 
 
 def add_cofacilitators(roster, s, plan: Plan, members, settings):
-    """Give every group ``fmin..fmax`` facilitators: the lead plus co-facilitators with the
-    topic, spare capacity and nobody of the group in their reporting line (CP-SAT). Groups that
-    cannot reach ``fmin`` are dropped, with the reason for their mentees."""
+    """Give every group ``fmin..fmax`` facilitators (CP-SAT), its mentees fixed: each with the
+    topic and nobody of the group in their reporting line, within group and mentee capacity
+    over all groups. The plan's lead is kept when it can be, else replaced (its load
+    released): a group is dropped only when no such set exists beside the groups kept (as
+    many mentees kept as possible), and its mentees are left to the finish."""
     m = cp_model.CpModel()
-    n_led, n_taken = RolePlan(members, plan.leaders, topic=plan.topic).loads(roster.n)
     lines = reporting_lines(roster, sorted({int(i) for mem in members for i in mem}))
     pick: dict[tuple[int, int], cp_model.IntVar] = {}
     for g, t in enumerate(plan.topic):
@@ -178,35 +181,38 @@ def add_cofacilitators(roster, s, plan: Plan, members, settings):
             continue  # closed by the mentee split
         blocked = set().union(*(lines[int(i)] for i in members[g]))
         for f in np.flatnonzero(s.leader & s.expertise[:, t]).tolist():
-            if f not in blocked and f not in plan.leaders[g]:
-                pick[f, g] = m.new_bool_var(f"co[{f},{g}]")
+            if f not in blocked and len(members[g]) <= s.cap_mentees[f]:
+                pick[f, g] = m.new_bool_var(f"fac[{f},{g}]")
     by_group: dict[int, list] = {g: [] for g in range(len(plan.topic))}
-    by_lead: dict[int, list] = {}
+    by_fac: dict[int, list] = {}
     for (f, g), v in pick.items():
         by_group[g].append((f, v))
-        by_lead.setdefault(f, []).append((g, v))
-    full = []
+        by_fac.setdefault(f, []).append((g, v))
+    full, kept = [], []
     for g, options in by_group.items():
-        extra = [v for _, v in options]
+        chosen = sum(v for _, v in options)
         ok = m.new_bool_var(f"ok[{g}]")
-        m.add(sum(extra) >= (s.fmin - 1) * ok)
-        m.add(sum(extra) <= s.fmax - 1)
-        full.append(ok)
-    for f, mine in by_lead.items():
-        m.add(sum(v for _, v in mine) <= int(s.cap_groups[f] - n_led[f]))
-        m.add(sum(len(members[g]) * v for g, v in mine) <= int(s.cap_mentees[f] - n_taken[f]))
-    # as many complete groups as possible, then as few extra facilitators as needed
-    m.maximize((len(pick) + 1) * sum(full) - sum(pick.values()))
+        m.add(chosen >= s.fmin * ok)
+        m.add(chosen <= s.fmax * ok)  # a dropped group holds nobody's capacity
+        full.append(len(members[g]) * ok)
+        kept += [v for f, v in options if f in plan.leaders[g]]
+    for f, mine in by_fac.items():
+        m.add(sum(v for _, v in mine) <= int(s.cap_groups[f]))
+        m.add(sum(len(members[g]) * v for g, v in mine) <= int(s.cap_mentees[f]))
+    for f, v in pick.items():  # the plan's answer as a hint: its lead, then anyone
+        m.add_hint(v, int(f[0] in plan.leaders[f[1]]))
+    # most mentees in complete groups, then the plan's leads kept, then fewest facilitators
+    few = len(pick) + 1
+    m.maximize(few * (few * sum(full) + sum(kept)) - sum(pick.values()))
     solver = new_solver(settings, min_seconds=0.05)
     status = solver.solve(m)
     ok = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    leaders, dropped = [], {}
-    for g, t in enumerate(plan.topic):
+    leaders, dropped = [], set()
+    for g in range(len(plan.topic)):
         chosen = [f for f, v in by_group[g] if ok and solver.value(v)]
-        leaders.append(np.array(sorted([*plan.leaders[g].tolist(), *chosen]), dtype=np.int64))
-        if len(leaders[-1]) < s.fmin:
-            dropped[g] = (f"no co-facilitator for topic {roster.topics[t]!r} has spare capacity "
-                          f"outside the group's reporting lines (each group needs {s.fmin})")
+        leaders.append(np.array(sorted(chosen), dtype=np.int64))
+        if len(members[g]) and len(chosen) < s.fmin:
+            dropped.add(g)
     return leaders, dropped
 
 
