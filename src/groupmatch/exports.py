@@ -166,12 +166,13 @@ def groups_table(grouping, *, flat: bool = True) -> pd.DataFrame:
     return _flatten(grouping.groups) if flat else grouping.groups.copy()
 
 
-def _plain(value):
-    """JSON-ready Python scalars and containers."""
+def json_ready(value):
+    """JSON-ready Python scalars and containers: numpy scalars to Python, NaN / NA to None,
+    containers walked, anything else as text."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
@@ -192,7 +193,7 @@ def summary_record(grouping) -> dict:
     >>> summary_record(g)["status"]
     'optimal'
     """
-    return _plain({
+    return json_ready({
         "status": grouping.status.value, "mode": grouping.mode,
         "objective": grouping.objective, "bound": grouping.bound, "gap": grouping.gap,
         "wall_time": grouping.wall_time, "breakdown": dict(grouping.breakdown),
@@ -201,7 +202,7 @@ def summary_record(grouping) -> dict:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
-    return [_plain(r) for r in frame.astype(object).to_dict("records")]
+    return [json_ready(r) for r in frame.astype(object).to_dict("records")]
 
 
 def export(grouping, path=None, *, format: str | None = None,  # noqa: A002

@@ -17,27 +17,13 @@ import numpy as np
 import pandas as pd
 
 from ..explain import group_totals, hidden_columns
+from ..exports import json_ready as jsonable
 from ..redact import term_columns
 
 __all__ = ["page_columns", "people_records", "group_cards", "full_view", "change_view",
            "jsonable"]
 
 ROLE_COLUMNS = ("role", "needs", "expertise", "team")  # what a role mode is made of
-
-
-def jsonable(value):
-    """Plain JSON values: numpy scalars to Python, NaN / NA to None, containers walked."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    if isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
 
 
 def page_columns(session) -> list[str]:

@@ -18,6 +18,19 @@ from .tiers import Rule
 __all__ = ["SizeBounds", "NotWithManager", "CannotGroup", "MustGroup"]
 
 
+def keep_together(ctx: ModelContext, pairs, on) -> None:
+    """CP-SAT: each pair ``(i, j)`` shares a group whenever the literal ``on`` holds."""
+    for i, j in pairs:
+        for g in ctx.groups.tolist():
+            xi, xj = ctx.x.get((i, g)), ctx.x.get((j, g))
+            if xi is None and xj is None:
+                continue
+            if xi is None or xj is None:
+                ctx.model.add_bool_or([~(xi if xj is None else xj), ~on])
+            else:
+                ctx.model.add(xi == xj).only_enforce_if(on)
+
+
 def _same_group(assignment: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     a, b = assignment[pairs[:, 0]], assignment[pairs[:, 1]]
     return (a >= 0) & (a == b)
@@ -331,18 +344,10 @@ class MustGroup(_ListedPairs, _PairRule):
     def encode(self, ctx: ModelContext):
         if not self.hard:
             return super().encode(ctx)
-        on = ctx.switch(self)
-        for i, j in self._pairs(ctx.roster).tolist():
-            if not (ctx.has(i) and ctx.has(j)):
-                continue  # the engine keeps units whole, so both sides are fixed outside
-            for g in ctx.groups.tolist():
-                xi, xj = ctx.x.get((i, g)), ctx.x.get((j, g))
-                if xi is None and xj is None:
-                    continue
-                if xi is None or xj is None:
-                    ctx.model.add_bool_or([~(xi if xj is None else xj), ~on])
-                else:
-                    ctx.model.add(xi == xj).only_enforce_if(on)
+        # the engine keeps units whole, so a pair with a side outside the window is fixed
+        pairs = [(i, j) for i, j in self._pairs(ctx.roster).tolist()
+                 if ctx.has(i) and ctx.has(j)]
+        keep_together(ctx, pairs, ctx.switch(self))
         return None
 
     def violations(self, roster, assignment, n_groups):

@@ -23,7 +23,7 @@ from .._validation import check_weight, rows_text
 from ..exceptions import GroupMatchWarning, InfeasibleError, InputError
 from ..redact import is_sensitive, safe_message
 from .base import ModelContext, SearchComponent, Violation
-from .rules import _PairRule, _same_group
+from .rules import _PairRule, _same_group, keep_together
 
 __all__ = ["PreferTogether", "PreferApart", "wish_pairs"]
 
@@ -186,16 +186,7 @@ class PreferTogether(_Wishes):
     def encode(self, ctx: ModelContext):
         if not self.hard:
             return sum(lit for _, lit in self.instance_holds(ctx))
-        on = ctx.switch(self)
-        for i, j in self._window_pairs(ctx):
-            for g in ctx.groups.tolist():
-                xi, xj = ctx.x.get((i, g)), ctx.x.get((j, g))
-                if xi is None and xj is None:
-                    continue
-                if xi is None or xj is None:
-                    ctx.model.add_bool_or([~(xi if xj is None else xj), ~on])
-                else:
-                    ctx.model.add(xi == xj).only_enforce_if(on)
+        keep_together(ctx, self._window_pairs(ctx), ctx.switch(self))
         return None
 
     def group_values(self, roster, assignment, n_groups):
