@@ -237,7 +237,7 @@ def join_parts(roster, spec, parts: list[Part], groupings, info: dict, settings:
 
     A part without groups is named in the message. Peer groups place everybody, so it makes
     the whole INFEASIBLE (or NO_SOLUTION); in the role modes a part where no group could be
-    formed (NO_SOLUTION) leaves its people unplaced with that part's reason while the other
+    formed (NO_SOLUTION, or INFEASIBLE when nothing there can form) leaves its people unplaced with that part's reason while the other
     parts keep their groups (``participation`` is then None: that part's bound is unknown),
     and a proven infeasibility (``strict=True``) makes the whole INFEASIBLE.
     """
@@ -245,8 +245,13 @@ def join_parts(roster, spec, parts: list[Part], groupings, info: dict, settings:
     lost = [(p, g) for p, g in zip(parts, groupings, strict=True) if not g.status.has_solution]
     record = _record(settings, info, parts, groupings)
     peer = isinstance(spec, PeerGroups)
+    # without strict=True a role-mode part may form nothing (time ran out, or proven: nobody
+    # there can be placed); only strict=True makes such a part sink the whole
+    fatal = (Status.INFEASIBLE,) if getattr(spec, "strict", False) else ()
     if lost and (peer or len(lost) == len(parts)
-                 or any(g.status is not Status.NO_SOLUTION for _, g in lost)):
+                 or any(g.status in fatal or g.status not in (Status.NO_SOLUTION,
+                                                              Status.INFEASIBLE)
+                        for _, g in lost)):
         status = (Status.INFEASIBLE if any(g.status is Status.INFEASIBLE for _, g in lost)
                   else Status.NO_SOLUTION)
         message = _lost_words(lost, column)
