@@ -237,9 +237,10 @@ def join_parts(roster, spec, parts: list[Part], groupings, info: dict, settings:
 
     A part without groups is named in the message. Peer groups place everybody, so it makes
     the whole INFEASIBLE (or NO_SOLUTION); in the role modes a part where no group could be
-    formed (NO_SOLUTION, or INFEASIBLE when nothing there can form) leaves its people unplaced with that part's reason while the other
-    parts keep their groups (``participation`` is then None: that part's bound is unknown),
-    and a proven infeasibility (``strict=True``) makes the whole INFEASIBLE.
+    formed (NO_SOLUTION, or INFEASIBLE when nothing there can form) leaves its people
+    unplaced with that part's reason while the other parts keep their groups
+    (``participation`` is then None: that part's bound is unknown), and a proven
+    infeasibility under ``strict=True`` makes the whole INFEASIBLE.
     """
     column = info["column"]
     lost = [(p, g) for p, g in zip(parts, groupings, strict=True) if not g.status.has_solution]
