@@ -319,3 +319,21 @@ def test_the_command_says_what_is_wrong_in_one_line(peer, capsys):
     assert err.startswith("groupmatch: error: ")
     assert main(["review", "x.csv", "--programme", str(folder / "programme.toml"),
                  "--port", "70000"]) == 2
+
+
+def test_team_mentoring_groupings_are_scored_by_the_mode_itself():
+    from groupmatch.review.session import ReviewSession
+
+    roster = gm.Roster.from_frame(gm.datasets.make_organization(60, random_state=3))
+    spec = gm.TeamMentoring(terms=[gm.GoalCoverage(), gm.MentorOutsideDepartment()])
+    solved = gm.solve(roster, spec, time_limit=1, random_state=0).raise_for_status()
+    session = ReviewSession(roster, spec, solved)
+    table = solved.assignments.dropna(subset=["group"])
+    mentor = table[table["role"] == "mentor"].iloc[0]
+    other = int(next(g for g in table["group"].unique() if g != mentor["group"]))
+    session.move(mentor["id"], other, from_group=int(mentor["group"]))
+    grouping, score = session.grouping(), session.score()
+    assert grouping.objective == score["total"] == gm.score(roster, spec, grouping)["total"]
+    assert grouping.breakdown == {k: v for k, v in score.items() if k != "total"}
+    for label, total in grouping.breakdown.items():  # per-group values add up to the term
+        assert grouping.groups[label].sum() * spec.user_weights()[label] == total

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import InputError
-from .redact import sensitive_columns
+from .redact import check_subgroup_column
 
 __all__ = ["score_distribution", "violated_needs", "audit"]
 
@@ -80,12 +80,7 @@ def audit(grouping, by: str, *, include_sensitive: bool = False) -> pd.DataFrame
     roster = grouping._roster
     if roster is None:
         raise InputError("This grouping has no roster to audit.")
-    if by not in roster.frame.columns:
-        raise InputError(f"audit(by={by!r}): the roster has no such column "
-                         f"(columns: {', '.join(map(str, roster.frame.columns))}).")
-    if by in sensitive_columns(roster) and not include_sensitive:
-        raise InputError(f"audit(by={by!r}): column {by!r} is sensitive and the audit names "
-                         "its values; pass include_sensitive=True to audit by it.")
+    check_subgroup_column([roster], by, include_sensitive, f"audit(by={by!r})")
     a = grouping.assignment_array()
     key = roster.frame[by].astype(str).to_numpy()
     placed_ids = set(grouping.assignments.loc[grouping.assignments["group"].notna(), "id"])

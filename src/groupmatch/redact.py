@@ -52,12 +52,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .exceptions import InputError
 from .explain import hidden_columns
 
 Words = str | Callable[[], str]  # a message, or a function that writes it
 
-__all__ = ["SENSITIVE_RULE", "HIDDEN_NOTE", "sensitive_columns", "term_columns", "is_sensitive",
-           "describe_term", "safe_message", "safe_details"]
+__all__ = ["SENSITIVE_RULE", "HIDDEN_NOTE", "sensitive_columns", "check_subgroup_column",
+           "term_columns", "is_sensitive", "describe_term", "safe_message", "safe_details"]
 
 SENSITIVE_RULE = "a rule on a sensitive column"
 HIDDEN_NOTE = "values hidden (sensitive column; include_sensitive=True shows them)"
@@ -81,6 +82,20 @@ def sensitive_columns(roster) -> frozenset[str]:
     if roster is None:
         return frozenset()
     return frozenset(hidden_columns(roster, include_sensitive=False))
+
+
+def check_subgroup_column(rosters, by: str, include_sensitive: bool, who: str) -> bool:
+    """InputError unless ``by`` is a column of one of ``rosters`` and, when it is sensitive,
+    ``include_sensitive`` asks for it (a table per value names those values); returns whether
+    it is sensitive. ``who`` starts the message, e.g. ``"audit(by='site')"``."""
+    if not any(by in r.frame.columns for r in rosters):
+        raise InputError(f"{who}: the roster has no such column "
+                         f"(columns: {', '.join(map(str, rosters[-1].frame.columns))}).")
+    sensitive = any(by in sensitive_columns(r) for r in rosters)
+    if sensitive and not include_sensitive:
+        raise InputError(f"{who}: column {by!r} is sensitive and the table names its values; "
+                         "pass include_sensitive=True to use it.")
+    return sensitive
 
 
 def term_columns(term) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..exceptions import InputError
-from ..redact import sensitive_columns
+from ..redact import check_subgroup_column
 from .measures import (
     HealthSettings,
     annotated_feedback,
@@ -169,13 +169,7 @@ def _by_values(timeline, by, roster, include_sensitive) -> tuple[dict, bool]:
     if not sources:
         raise InputError(f"health(by={by!r}) needs the roster: pass roster=... (the history "
                          "holds no groupings that carry one).")
-    if not any(by in r.frame.columns for r in sources):
-        raise InputError(f"health(by={by!r}): the roster has no such column (columns: "
-                         f"{', '.join(map(str, sources[-1].frame.columns))}).")
-    sensitive = any(by in sensitive_columns(r) for r in sources)
-    if sensitive and not include_sensitive:
-        raise InputError(f"health(by={by!r}): column {by!r} is sensitive and the subgroup "
-                         "table names its values; pass include_sensitive=True to use it.")
+    sensitive = check_subgroup_column(sources, by, include_sensitive, f"health(by={by!r})")
     values = timeline.roster_value(by, roster)
     return {k: v for k, v in values.items()}, sensitive
 

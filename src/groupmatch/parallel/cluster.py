@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 from ..exceptions import InputError
-from .jobs import Outcome, Task, named_columns, run_task, travel_light, warm_up
+from .jobs import Task, deliver, named_columns, run_task, travel_light, warm_up
 
 __all__ = ["load_distributed", "connect", "run_dask", "INSTALL_HINT"]
 
@@ -68,16 +68,8 @@ def run_dask(client, tasks: list[Task], on_done) -> None:
                                key=f"groupmatch-{batch}-{k}")
         futures[future] = t
     try:
-        for future in distributed.as_completed(futures, loop=client.loop):
-            task = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as error:  # noqa: BLE001 - a lost worker: this job fails
-                outcome = Outcome(task.key, task.name, None, error, repr(error))
-            on_done(outcome)
-    except BaseException:
-        client.cancel(list(futures))
-        raise
+        deliver(distributed.as_completed(futures, loop=client.loop), futures, on_done,
+                cancel=lambda: client.cancel(list(futures)))
     finally:
         futures.clear()
         scattered.clear()

@@ -241,3 +241,20 @@ def warm_up() -> float:
                                    method="search"))
     _WARM = True
     return time.perf_counter() - t0
+
+
+def deliver(completed, futures: dict, on_done, cancel) -> None:
+    """Call ``on_done(outcome)`` for each future of ``futures`` (future -> Task) as
+    ``completed`` yields it. A future that raises (a process or worker lost) fails its own job
+    only; an interrupt cancels what is left (``cancel()``) and propagates."""
+    try:
+        for future in completed:
+            task = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as error:  # noqa: BLE001 - a lost process or worker: this job fails
+                outcome = Outcome(task.key, task.name, None, error, repr(error))
+            on_done(outcome)
+    except BaseException:
+        cancel()
+        raise

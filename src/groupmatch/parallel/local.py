@@ -16,7 +16,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 
-from .jobs import Outcome, Task, named_columns, run_task, travel_light, warm_up
+from .jobs import Outcome, Task, deliver, named_columns, run_task, travel_light, warm_up
 
 __all__ = ["cores", "run_pool", "run_serial"]
 
@@ -93,18 +93,8 @@ def run_pool(tasks: list[Task], processes: int, on_done) -> None:
     with ProcessPoolExecutor(max_workers=processes, mp_context=_context(), initializer=_start,
                              initargs=(shared, True)) as pool:
         futures = {pool.submit(_run, t): t for t in sent}
-        try:
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # noqa: BLE001 - a broken process: this job fails
-                    outcome = Outcome(task.key, task.name, None, error, repr(error))
-                on_done(outcome)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+        deliver(as_completed(futures), futures, on_done,
+                cancel=lambda: [f.cancel() for f in futures])
 
 
 def run_serial(tasks: list[Task], on_done) -> None:

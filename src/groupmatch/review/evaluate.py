@@ -11,7 +11,8 @@ from here: they are :func:`groupmatch.score` and :func:`groupmatch.check` on the
   permuted within groups of equal size bounds, nothing recomputed.
 - **Role modes** (facilitated groups, team mentoring) have no ``evaluated`` yet; their
   Grouping is built from the memberships the way their solvers package an answer (a role plan,
-  each term's value per group, ``role_grouping``), keeping the reviewer's group numbers.
+  each term's value per group from the mode's own ``plan_values``, ``role_grouping``), keeping
+  the reviewer's group numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from ..modes.facilitated.scoring import mentee_values, role_values
 from ..modes.roles.grouping import role_grouping
 from ..modes.roles.plan import RolePlan
 from ..modes.roles.spec import RoleSpec
@@ -86,7 +86,7 @@ def _role_grouping(roster, spec, state, record: dict) -> Grouping:
     vocab = {t: k for k, t in enumerate(roster.topics)}
     topic = [vocab[t] for t in state.topics] if state.topics is not None else []
     plan = RolePlan(members, leaders, topic=topic)
-    values = {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
+    values = spec.plan_values(roster, plan)
     # role_grouping lists people in no group itself; a reason marks a member left out
     out = (state.group < 0) & (state.role == spec.member_role)
     reasons = {int(i): r if isinstance(r, str) and r else MOVED_OUT

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from ..redact import sensitive_columns
+from ..redact import check_subgroup_column, sensitive_columns
 from .preferences import FacilitatorPreference, PreferApart, PreferTogether, TopicPreference
 
 __all__ = ["preference_report"]
@@ -218,12 +218,7 @@ def _pct(x: float) -> str:
 
 def _by_values(grouping, by: str, include_sensitive: bool) -> np.ndarray:
     roster = grouping._roster
-    if by not in roster.frame.columns:
-        raise InputError(f"preference_report(by={by!r}): the roster has no such column "
-                         f"(columns: {', '.join(map(str, roster.frame.columns))}).")
-    if by in sensitive_columns(roster) and not include_sensitive:
-        raise InputError(f"preference_report(by={by!r}): column {by!r} is sensitive and the "
-                         "report names its values; pass include_sensitive=True.")
+    check_subgroup_column([roster], by, include_sensitive, f"preference_report(by={by!r})")
     return roster.frame[by].astype(str).to_numpy()
 
 

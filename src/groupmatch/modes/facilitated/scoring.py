@@ -10,7 +10,7 @@ from ...exceptions import InputError
 from ...terms.base import Violation
 from ..roles.plan import RolePlan, memberships_from, nobody_lost, people_in_roles, reporting_lines
 
-__all__ = ["plan_of", "score_plan", "check_plan", "mentee_values", "role_values",
+__all__ = ["plan_of", "plan_values", "score_plan", "check_plan", "mentee_values", "role_values",
            "topic_subproblems"]
 
 
@@ -71,13 +71,14 @@ def role_values(roster, spec, plan: RolePlan) -> dict[str, np.ndarray]:
     return {t.label: t.group_values(roster, plan, plan.n_groups) for t in spec.role_terms}
 
 
+def plan_values(roster, spec, plan: RolePlan) -> dict[str, np.ndarray]:
+    """Every soft term's value per group: mentee terms on the topics' sub-rosters, role terms
+    on the whole plan."""
+    return {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
+
+
 def score_plan(roster, spec, plan: RolePlan) -> dict[str, int]:
-    w = spec.weight_of()
-    values = {**mentee_values(roster, spec, plan), **role_values(roster, spec, plan)}
-    ints = {label: w[label] * int(v.sum()) for label, v in values.items()}
-    out = {label: spec.in_user_units(v) for label, v in ints.items()}
-    out["total"] = spec.in_user_units(sum(ints.values()))
-    return out
+    return spec.score_values(plan_values(roster, spec, plan))
 
 
 def check_plan(roster, spec, plan: RolePlan, table: pd.DataFrame) -> list[Violation]:

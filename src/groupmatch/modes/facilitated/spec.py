@@ -28,7 +28,7 @@ from ..._validation import check_int, check_range
 from ...exceptions import InputError
 from ...terms.base import Term, Violation
 from ..roles.spec import RoleSpec
-from .scoring import check_plan, plan_of, score_plan
+from .scoring import check_plan, plan_of, plan_values, score_plan
 from .setting import Setting
 
 __all__ = ["FacilitatedGroups"]
@@ -146,6 +146,9 @@ class FacilitatedGroups(RoleSpec):
     def score(self, roster, assignment) -> dict[str, int]:
         plan, _ = plan_of(roster, assignment)
         return score_plan(roster, self, plan)
+
+    def plan_values(self, roster, plan) -> dict:
+        return plan_values(roster, self, plan)
 
     def check(self, roster, assignment) -> list[Violation]:
         plan, table = plan_of(roster, assignment)

@@ -78,6 +78,20 @@ class RoleSpec(Mode):
         """Weight per soft term label in the user's units (what results report)."""
         return {label: self.in_user_units(w) for label, w in self.weight_of().items()}
 
+    def plan_values(self, roster, plan) -> dict:
+        """Each soft term's value in every group of ``plan`` (numpy arrays by term label):
+        what the objective sums, and what the groups table shows per group."""
+        raise NotImplementedError
+
+    def score_values(self, values: dict) -> dict:
+        """``gm.score``'s answer from :meth:`plan_values`: each term weighted, and the total,
+        in the user's units."""
+        w = self.weight_of()
+        ints = {label: w[label] * int(v.sum()) for label, v in values.items()}
+        out = {label: self.in_user_units(v) for label, v in ints.items()}
+        out["total"] = self.in_user_units(sum(ints.values()))
+        return out
+
     def idle_reason(self, may_mentee: bool) -> str | None:
         """Why somebody is in no group when no other reason was recorded (None: the default)."""
         return None

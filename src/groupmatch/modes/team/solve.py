@@ -74,7 +74,7 @@ def solve_team(roster, spec, settings):
     participation = {"placed": placed, "eligible": eligible, "bound": bound,
                      "gap": round((bound - placed) / max(bound, 1), 4)}
     record["participation"] = participation
-    values = {t.label: t.group_values(roster, plan, plan.n_groups) for t in spec.terms}
+    values = spec.plan_values(roster, plan)
     if not plan.n_groups and eligible:
         why = short or next(iter(reasons.values()), "no mentor is eligible")
         return role_grouping(roster, spec, plan, Status.NO_SOLUTION, time.perf_counter() - t0,

@@ -121,12 +121,10 @@ class TeamMentoring(RoleSpec):
 
     def score(self, roster, assignment) -> dict[str, int]:
         plan, _ = self.plan_of(roster, assignment)
-        w = self.weight_of()
-        ints = {t.label: w[t.label] * int(t.group_values(roster, plan, plan.n_groups).sum())
-                for t in self.terms}
-        out = {label: self.in_user_units(v) for label, v in ints.items()}
-        out["total"] = self.in_user_units(sum(ints.values()))
-        return out
+        return self.score_values(self.plan_values(roster, plan))
+
+    def plan_values(self, roster, plan) -> dict:
+        return {t.label: t.group_values(roster, plan, plan.n_groups) for t in self.terms}
 
     def check(self, roster, assignment) -> list[Violation]:
         plan, table = self.plan_of(roster, assignment)
