@@ -94,7 +94,10 @@ def split(roster, column: str) -> list[tuple[object, np.ndarray]]:
                          f"({rows_text(np.flatnonzero(missing).tolist())}); every person "
                          "needs one, so nobody falls outside every part.")
     codes, uniques = pd.factorize(pd.Series(labels, dtype=object), sort=True)
-    return [(uniques[k], np.flatnonzero(codes == k)) for k in range(len(uniques))]
+    # one stable sort, not a scan of everybody per part (a column of thousands of teams)
+    order = np.argsort(codes, kind="stable")
+    ends = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(uniques[k], order[ends[k]:ends[k + 1]]) for k in range(len(uniques))]
 
 
 def _part_of(roster, parts) -> np.ndarray:
